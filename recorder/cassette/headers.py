@@ -1,0 +1,96 @@
+"""HTTP headers as recorded: original names and order kept, lookups case-insensitive.
+
+Cassettes store headers as ``{name: [values]}`` (vcrpy) or ``{name: value}`` (Betamax); both
+land here so the rest of the code never guesses at the shape.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+
+
+class Headers:
+    """An ordered multi-map of header name -> values, case-insensitive on lookup."""
+
+    __slots__ = ("_items", "_index")
+
+    def __init__(self, items: Iterable[tuple[str, list[str]]] = ()) -> None:
+        self._items: dict[str, list[str]] = {}
+        self._index: dict[str, str] = {}
+        for name, values in items:
+            self.add(name, *values)
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, object] | None) -> Headers:
+        """Accept vcrpy lists, Betamax scalars, or tuples; stringify everything."""
+        headers = cls()
+        if not data:
+            return headers
+        for name, value in data.items():
+            if isinstance(value, (list, tuple)):
+                headers.add(str(name), *(_as_text(v) for v in value))
+            elif value is None:
+                headers.add(str(name), "")
+            else:
+                headers.add(str(name), _as_text(value))
+        return headers
+
+    def add(self, name: str, *values: str) -> None:
+        key = name.lower()
+        existing = self._index.get(key)
+        if existing is None:
+            self._index[key] = name
+            self._items[name] = list(values)
+        else:
+            self._items[existing].extend(values)
+
+    def set(self, name: str, *values: str) -> None:
+        self.remove(name)
+        self.add(name, *values)
+
+    def remove(self, name: str) -> None:
+        existing = self._index.pop(name.lower(), None)
+        if existing is not None:
+            del self._items[existing]
+
+    def get(self, name: str, default: str | None = None) -> str | None:
+        """First value of ``name``, or ``default``."""
+        existing = self._index.get(name.lower())
+        if existing is None:
+            return default
+        values = self._items[existing]
+        return values[0] if values else ""
+
+    def get_all(self, name: str) -> list[str]:
+        existing = self._index.get(name.lower())
+        return list(self._items[existing]) if existing is not None else []
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name.lower() in self._index
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def items(self) -> Iterator[tuple[str, list[str]]]:
+        return iter(self._items.items())
+
+    def to_dict(self) -> dict[str, list[str]]:
+        """vcrpy's shape: ``{name: [values]}``."""
+        return {name: list(values) for name, values in self._items.items()}
+
+    def copy(self) -> Headers:
+        return Headers((n, list(v)) for n, v in self._items.items())
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Headers) and self._items == other._items
+
+    def __repr__(self) -> str:
+        return f"Headers({self._items!r})"
+
+
+def _as_text(value: object) -> str:
+    if isinstance(value, bytes):
+        return value.decode("latin-1")
+    return str(value)

@@ -1,0 +1,79 @@
+"""Project configuration from ``[tool.recorder]`` in pyproject.toml.
+
+This is the lowest layer of recorder's configuration: defaults < ``[tool.recorder]`` <
+pytest markers < command line. Only reading lives here; each stage decides how its options
+layer on top.
+"""
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from recorder.errors import BadInput
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectConfig:
+    root: Path
+    cassettes: Path
+    mocks: Path
+    contracts: Path
+    record_command: tuple[str, ...] | None = None
+    providers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    source: Path | None = None
+
+
+def find_pyproject(start: Path | None = None) -> Path | None:
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        candidate = folder / "pyproject.toml"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_project_config(start: Path | None = None) -> ProjectConfig:
+    """Read ``[tool.recorder]`` from the nearest pyproject.toml (none found: all defaults)."""
+    pyproject = find_pyproject(start)
+    root = pyproject.parent if pyproject else (start or Path.cwd()).resolve()
+    table: dict[str, Any] = {}
+    if pyproject is not None:
+        try:
+            with pyproject.open("rb") as fh:
+                data = tomllib.load(fh)
+        except tomllib.TOMLDecodeError as exc:
+            raise BadInput(pyproject, f"not valid TOML ({exc})") from None
+        table = data.get("tool", {}).get("recorder", {})
+        if not isinstance(table, dict):
+            raise BadInput(pyproject, "[tool.recorder] must be a table")
+
+    def folder(key: str, default: str) -> Path:
+        value = table.get(key, default)
+        if not isinstance(value, str):
+            raise BadInput(pyproject, "expected a folder name", place=f"tool.recorder.{key}")
+        return root / value
+
+    command = table.get("record_command")
+    if isinstance(command, str):
+        command = command.split()
+    if command is not None and not (isinstance(command, list) and all(isinstance(c, str) for c in command)):
+        raise BadInput(pyproject, "expected a command string or list", place="tool.recorder.record_command")
+    providers = table.get("providers", {})
+    if not isinstance(providers, dict):
+        raise BadInput(pyproject, "expected a table of provider tables", place="tool.recorder.providers")
+    return ProjectConfig(
+        root=root,
+        cassettes=folder("cassettes", "cassettes"),
+        mocks=folder("mocks", "mocks"),
+        contracts=folder("contracts", "contracts"),
+        record_command=tuple(command) if command else None,
+        providers=providers,
+        source=pyproject,
+    )

@@ -1,0 +1,128 @@
+"""A provider profile: everything recorder knows about one API, as plain data.
+
+Profiles are TOML tables with one schema, whether they ship with recorder
+(``builtin/<name>.toml``) or a user writes them under ``[tool.recorder.providers.NAME]`` in
+pyproject.toml. Every profile extends ``generic``: its secret and volatile-header lists are
+added to the generic ones, so a new provider cannot forget ``Authorization`` or ``Set-Cookie``.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from recorder.errors import BadInput
+
+BodyEncoding = Literal["form", "json", "auto"]
+_ENCODINGS = ("form", "json", "auto")
+
+
+@dataclass(frozen=True, slots=True)
+class SecretRules:
+    """Where credentials travel for a provider. Names are matched case-insensitively."""
+
+    headers: tuple[str, ...] = ()
+    query: tuple[str, ...] = ()
+    body_fields: tuple[str, ...] = ()
+    fingerprint_headers: tuple[str, ...] = ()
+
+    def merged(self, base: SecretRules) -> SecretRules:
+        return SecretRules(
+            headers=_union(base.headers, self.headers),
+            query=_union(base.query, self.query),
+            body_fields=_union(base.body_fields, self.body_fields),
+            fingerprint_headers=_union(base.fingerprint_headers, self.fingerprint_headers),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Provider:
+    name: str
+    hosts: tuple[str, ...]
+    description: str = ""
+    body_encoding: BodyEncoding = "auto"
+    api_version_header: str | None = None
+    spec_url: str | None = None
+    volatile_headers: tuple[str, ...] = ()
+    secrets: SecretRules = field(default_factory=SecretRules)
+    source: str = "builtin"
+
+    def merged(self, base: Provider) -> Provider:
+        """This profile with ``base``'s secret rules and volatile headers added in."""
+        return Provider(
+            name=self.name,
+            hosts=self.hosts,
+            description=self.description,
+            body_encoding=self.body_encoding,
+            api_version_header=self.api_version_header,
+            spec_url=self.spec_url,
+            volatile_headers=_union(base.volatile_headers, self.volatile_headers),
+            secrets=self.secrets.merged(base.secrets),
+            source=self.source,
+        )
+
+    def is_volatile(self, header: str) -> bool:
+        return header.lower() in _lower_set(self.volatile_headers)
+
+
+def parse_profile(data: Mapping[str, Any], *, name: str, source: str) -> Provider:
+    """Build a Provider from a TOML table; BadInput names the source and the key on error."""
+    known = {"name", "description", "hosts", "body_encoding", "api_version_header", "spec_url",
+             "volatile_headers", "secrets"}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise BadInput(source, f"unknown key {unknown[0]!r} in provider {name!r}")
+    hosts = _str_tuple(data.get("hosts", ()), source, f"{name}.hosts")
+    if not hosts:
+        raise BadInput(source, f"provider {name!r} names no hosts", place=f"{name}.hosts")
+    encoding = data.get("body_encoding", "auto")
+    if encoding not in _ENCODINGS:
+        raise BadInput(source, f"body_encoding must be one of {', '.join(_ENCODINGS)}, not {encoding!r}",
+                       place=f"{name}.body_encoding")
+    raw_secrets = data.get("secrets", {})
+    if not isinstance(raw_secrets, Mapping):
+        raise BadInput(source, "secrets must be a table", place=f"{name}.secrets")
+    secret_keys = {"headers", "query", "body_fields", "fingerprint_headers"}
+    bad = sorted(set(raw_secrets) - secret_keys)
+    if bad:
+        raise BadInput(source, f"unknown key {bad[0]!r}", place=f"{name}.secrets")
+    secrets = SecretRules(**{k: _str_tuple(raw_secrets.get(k, ()), source, f"{name}.secrets.{k}")
+                             for k in secret_keys})
+    return Provider(
+        name=str(data.get("name", name)),
+        hosts=hosts,
+        description=str(data.get("description", "")),
+        body_encoding=encoding,
+        api_version_header=_opt_str(data.get("api_version_header")),
+        spec_url=_opt_str(data.get("spec_url")),
+        volatile_headers=_str_tuple(data.get("volatile_headers", ()), source, f"{name}.volatile_headers"),
+        secrets=secrets,
+        source=source,
+    )
+
+
+def _str_tuple(value: object, source: str, place: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        raise BadInput(source, "expected a list of strings", place=place)
+    return tuple(value)
+
+
+def _opt_str(value: object) -> str | None:
+    return str(value) if value else None
+
+
+def _union(base: tuple[str, ...], extra: tuple[str, ...]) -> tuple[str, ...]:
+    seen = {v.lower() for v in base}
+    return base + tuple(v for v in extra if v.lower() not in seen)
+
+
+_LOWER_CACHE: dict[tuple[str, ...], frozenset[str]] = {}
+
+
+def _lower_set(values: tuple[str, ...]) -> frozenset[str]:
+    cached = _LOWER_CACHE.get(values)
+    if cached is None:
+        cached = _LOWER_CACHE[values] = frozenset(v.lower() for v in values)
+    return cached

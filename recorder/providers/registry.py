@@ -1,0 +1,105 @@
+"""Which provider owns a host: the built-in profiles plus the project's own.
+
+Lookups happen on every intercepted request, so exact hosts go in a dict and only the
+(few) wildcard patterns are scanned.
+"""
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from recorder.errors import BadInput
+from recorder.providers.profile import Provider, parse_profile
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+GENERIC = "generic"
+
+
+class ProviderRegistry:
+    def __init__(self, providers: Iterable[Provider]) -> None:
+        self._by_name: dict[str, Provider] = {}
+        for provider in providers:
+            self._by_name[provider.name] = provider
+        generic = self._by_name.get(GENERIC)
+        if generic is None:
+            raise BadInput(None, "no 'generic' provider profile found")
+        self._by_name = {name: (p if name == GENERIC else p.merged(generic)) for name, p in self._by_name.items()}
+        self._exact: dict[str, Provider] = {}
+        self._suffixes: list[tuple[str, Provider]] = []
+        for provider in self._by_name.values():
+            if provider.name == GENERIC:
+                continue
+            for host in provider.hosts:
+                host = host.lower()
+                if host.startswith("*."):
+                    self._suffixes.append((host[1:], provider))
+                elif host != "*":
+                    self._exact[host] = provider
+        # Longest suffix first, so *.api.example.com wins over *.example.com.
+        self._suffixes.sort(key=lambda item: len(item[0]), reverse=True)
+
+    def names(self) -> list[str]:
+        return sorted(self._by_name)
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self._by_name[n] for n in self.names())
+
+    def get(self, name: str) -> Provider:
+        try:
+            return self._by_name[name]
+        except KeyError:
+            raise BadInput("--provider", f"unknown provider {name!r} (known: {', '.join(self.names())})") from None
+
+    def for_host(self, host: str) -> Provider | None:
+        """The provider that owns ``host`` (port ignored), or None when no profile claims it."""
+        host = host.lower().rsplit("@", 1)[-1].split(":", 1)[0]
+        found = self._exact.get(host)
+        if found is not None:
+            return found
+        for suffix, provider in self._suffixes:
+            if host.endswith(suffix) or host == suffix[1:]:
+                return provider
+        return None
+
+    def owns(self, provider: Provider, host: str) -> bool:
+        if provider.name == GENERIC:
+            return True
+        return self.for_host(host) is provider
+
+
+@lru_cache(maxsize=1)
+def builtin_profiles() -> tuple[Provider, ...]:
+    folder = resources.files("recorder.providers") / "builtin"
+    profiles = []
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".toml"):
+            source = f"recorder/providers/builtin/{entry.name}"
+            data = tomllib.loads(entry.read_text(encoding="utf-8"))
+            profiles.append(parse_profile(data, name=entry.name[:-5], source=source))
+    return tuple(profiles)
+
+
+def build_registry(user_tables: Mapping[str, Mapping[str, Any]] | None = None,
+                   source: str = "pyproject.toml") -> ProviderRegistry:
+    """Built-in profiles, then the user's ``[tool.recorder.providers.*]`` (which may override one)."""
+    profiles = {p.name: p for p in builtin_profiles()}
+    for name, table in (user_tables or {}).items():
+        if not isinstance(table, Mapping):
+            raise BadInput(source, "expected a table", place=f"tool.recorder.providers.{name}")
+        profiles[name] = parse_profile(table, name=name, source=source)
+    return ProviderRegistry(profiles.values())
+
+
+def load_registry() -> ProviderRegistry:
+    """The registry for the current project (pyproject.toml found from the working folder)."""
+    from recorder.config import load_project_config
+
+    config = load_project_config()
+    return build_registry(config.providers, str(config.source or "pyproject.toml"))
