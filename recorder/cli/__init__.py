@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point for the console script and ``python -m recorder``."""
     _register()
     try:
-        app(args=argv, prog_name="recorder", standalone_mode=False)
+        code = app(args=argv, prog_name="recorder", standalone_mode=False)
     except BadInput as exc:
         print(f"recorder: {exc.one_line()}", file=sys.stderr)
         sys.exit(2)
@@ -53,4 +53,5 @@ def main(argv: list[str] | None = None) -> None:
             exc.show()
             sys.exit(2)
         raise
-    sys.exit(0)
+    # In non-standalone mode click returns typer.Exit's code instead of raising it.
+    sys.exit(code if isinstance(code, int) else 0)

@@ -1,0 +1,240 @@
+"""A recording session: which calls to capture, where they really go, and the atomic write at the end.
+
+Secrets: interactions live in memory exactly as sent until ``close()``; there the provider's
+rules scrub them and the independent scanner reads the serialized bytes before anything is
+written. A cassette is either written whole and clean, or not at all.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import ipaddress
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from filelock import FileLock
+
+from recorder.cassette import Cassette, Interaction, Request, Response, load_cassette, write_cassette
+from recorder.errors import RecorderError
+from recorder.providers import Provider, ProviderRegistry
+from recorder.record.forward import Upstream, forward
+from recorder.record.interception import Decision, intercept
+from recorder.record.modes import RecordMode
+from recorder.replay.matching import MatchOptions, ReplayIndex, interaction_key, match_key
+from recorder.secrets import scan_guard, scrub_interaction
+
+
+class UnmatchedRequest(RecorderError):
+    """A provider request the cassette does not hold, in a mode that may not record it."""
+
+
+@dataclass(frozen=True, slots=True)
+class RecordConfig:
+    """What to record and how. Cassettes land in ``cassette_dir/<provider>/<name>.yaml``."""
+
+    providers: tuple[Provider, ...]
+    cassette_dir: Path
+    name: str
+    mode: RecordMode = RecordMode.ONCE
+    targets: dict[str, Upstream] = field(default_factory=dict)  # provider name (or "*") -> stand-in
+    block_network: bool = False
+
+    def cassette_path(self, provider: Provider) -> Path:
+        return self.cassette_dir / provider.name / f"{self.name}.yaml"
+
+    def target_for(self, provider: Provider) -> Upstream | None:
+        return self.targets.get(provider.name) or self.targets.get("*")
+
+
+@dataclass(slots=True)
+class _Track:
+    """One provider's cassette within the session."""
+
+    provider: Provider
+    path: Path
+    existed: bool
+    recording: bool
+    loaded: list[Interaction]
+    index: ReplayIndex
+    loaded_stamp: tuple[int, int] | None
+    new: list[Interaction] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class WrittenCassette:
+    path: Path
+    provider: str
+    recorded: int
+    total: int
+
+
+class RecordSession:
+    """Intercepts HTTP calls while open; provider calls are replayed or recorded per the mode."""
+
+    def __init__(self, config: RecordConfig, registry: ProviderRegistry) -> None:
+        self.config = config
+        self.registry = registry
+        self._selected = {p.name for p in config.providers}
+        self._tracks: dict[str, _Track] = {}
+        self._intercept = None
+        self.passed: list[tuple[Request, Response]] = []
+        self.written: list[WrittenCassette] = []
+        self._started_at = _dt.datetime.now(_dt.timezone.utc)
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def __enter__(self) -> RecordSession:
+        self.open()
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:  # type: ignore[no-untyped-def]
+        self.close()
+
+    def open(self) -> None:
+        for provider in self.config.providers:
+            self._tracks[provider.name] = self._open_track(provider)
+        self._intercept = intercept(self)
+        self._intercept.__enter__()
+
+    def close(self) -> list[WrittenCassette]:
+        """Stop intercepting and write what was recorded. Raises SecretLeak rather than write one."""
+        if self._intercept is not None:
+            self._intercept.__exit__(None, None, None)
+            self._intercept = None
+        for track in self._tracks.values():
+            if track.new:
+                self.written.append(self._write(track))
+        return self.written
+
+    def _open_track(self, provider: Provider) -> _Track:
+        path = self.config.cassette_path(provider)
+        existed = path.is_file()
+        loaded: list[Interaction] = []
+        if existed and self.config.mode.replays():
+            loaded = load_cassette(path).interactions
+        index = ReplayIndex.build(loaded, options=MatchOptions(),
+                                  encoding_hints={provider.name: provider.body_encoding})
+        return _Track(provider, path, existed, self.config.mode.records(existed), loaded, index,
+                      _stamp(path))
+
+    # -- CallHandler ---------------------------------------------------------------------------
+    def decide(self, request: Request) -> Decision:
+        host = urlsplit(request.uri).hostname or ""
+        provider = self.registry.for_host(host)
+        if provider is not None and provider.name in self._selected:
+            return Decision.ANSWER
+        if _is_loopback(host) or not self.config.block_network:
+            return Decision.PASS
+        return Decision.BLOCK
+
+    def blocked_message(self, request: Request) -> str:
+        host = urlsplit(request.uri).hostname
+        return (f"blocked {request.method} {request.uri}: host {host} is not one of the recorded "
+                f"providers ({', '.join(sorted(self._selected))}) and --block-network is on")
+
+    def passed_through(self, request: Request, response: Response) -> None:
+        self.passed.append((request, response))
+
+    def respond(self, request: Request) -> Response:
+        provider = self.registry.for_host(urlsplit(request.uri).hostname or "")
+        assert provider is not None  # decide() answered ANSWER only for a selected provider
+        track = self._tracks[provider.name]
+        if self.config.mode.replays() and track.loaded:
+            key = match_key(request.method, request.uri, request.body.decoded, request.content_type,
+                            encoding_hint=provider.body_encoding)
+            position = track.index.take(key)
+            if position is not None:
+                return track.loaded[position].response
+        if not track.recording:
+            raise UnmatchedRequest(self._unmatched_message(request, track))
+        response = forward(request, self.config.target_for(provider))
+        track.new.append(Interaction(
+            request=request, response=response, recorded_at=_now(), provider=provider.name,
+            api_version=_api_version(provider, request, response)))
+        return response
+
+    def _unmatched_message(self, request: Request, track: _Track) -> str:
+        why = {RecordMode.ONCE: "mode 'once' records only a cassette that does not exist yet; "
+                                "use --mode new to add calls",
+               RecordMode.NONE: "mode 'none' never records"}.get(self.config.mode, "")
+        return f"{request.method} {request.uri} is not recorded in {track.path} ({why})"
+
+    # -- writing ---------------------------------------------------------------------------------
+    def _write(self, track: _Track) -> WrittenCassette:
+        scrubbed = [scrub_interaction(i, track.provider) for i in track.new]
+        with FileLock(str(_lock_path(track.path))):
+            base = self._base_for_write(track)
+            cassette = Cassette(interactions=base + scrubbed, path=track.path)
+            write_cassette(cassette, track.path, check=scan_guard)
+        return WrittenCassette(track.path, track.provider.name, len(scrubbed), len(cassette.interactions))
+
+    def _base_for_write(self, track: _Track) -> list[Interaction]:
+        """What stays in front of our new interactions. Another process may have written the
+        same cassette since we opened it (xdist, a program that forks): keep its work."""
+        changed = track.path.is_file() and _stamp(track.path) != track.loaded_stamp
+        if changed:
+            return load_cassette(track.path).interactions
+        if self.config.mode is RecordMode.ALL:
+            return []
+        return list(track.loaded) if track.existed else []
+
+    def recorded(self) -> dict[str, list[Interaction]]:
+        """Interactions recorded so far, per provider (unscrubbed: for in-process assertions only)."""
+        return {name: list(track.new) for name, track in self._tracks.items()}
+
+
+def _api_version(provider: Provider, request: Request, response: Response) -> str | None:
+    header = provider.api_version_header
+    if not header:
+        return None
+    return request.headers.get(header) or response.headers.get(header)
+
+
+def _now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return None
+    return (stat.st_mtime_ns, stat.st_size)
+
+
+def _lock_path(path: Path) -> Path:
+    """Locks live in the temp folder, not beside cassettes, so they never show up in a diff."""
+    digest = hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:16]
+    folder = Path(tempfile.gettempdir()) / "recorder-locks"
+    folder.mkdir(exist_ok=True)
+    return folder / f"{digest}.lock"
+
+
+def _is_loopback(host: str) -> bool:
+    if host in ("localhost", "localhost.localdomain"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def parse_targets(values: Sequence[str], providers: Sequence[Provider]) -> dict[str, Upstream]:
+    """``--target URL`` (all recorded providers) or ``--target stripe=URL``."""
+    from recorder.errors import BadInput
+
+    names = {p.name for p in providers}
+    targets: dict[str, Upstream] = {}
+    for value in values:
+        name, sep, url = value.partition("=")
+        if not sep or name.startswith(("http:", "https:")) or "/" in name:
+            name, url = "*", value
+        elif name not in names:
+            raise BadInput("--target", f"{name!r} is not a provider being recorded ({', '.join(sorted(names))})")
+        try:
+            targets[name] = Upstream.from_url(url)
+        except ValueError as exc:
+            raise BadInput("--target", str(exc)) from None
+    return targets

@@ -1,0 +1,195 @@
+"""What makes two requests "the same call": the match key, and an index that finds it in O(1).
+
+vcrpy runs every matcher against every recorded interaction for every request, so replay time
+grows with cassette size. Here each recorded request is reduced once, at load, to a hashable
+key (method, normalised URL, body as data); a live request is reduced the same way and looked
+up in a dict. Requests with equal keys play back in recorded order.
+"""
+from __future__ import annotations
+
+import json
+from collections import deque
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from recorder.cassette.forms import decode_form
+from recorder.cassette.model import Interaction
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+MatchKey = tuple[str, str, str, str, tuple[tuple[str, str], ...], str, tuple[tuple[str, str], ...]]
+
+
+@dataclass(frozen=True, slots=True)
+class MatchOptions:
+    """Per-provider / per-test knobs. ``ignore_fields`` are dotted body paths (``metadata.nonce``)."""
+
+    ignore_fields: tuple[str, ...] = ()
+    match_headers: tuple[str, ...] = ()
+    allow_repeats: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class NormalisedUrl:
+    scheme: str
+    host: str  # lower-case, with ":port" only when it is not the scheme's default
+    path: str
+    query: tuple[tuple[str, str], ...]  # a sorted multiset; array indices folded to []
+
+    @classmethod
+    def parse(cls, uri: str) -> NormalisedUrl:
+        parts = urlsplit(uri)
+        scheme = (parts.scheme or "http").lower()
+        host = (parts.hostname or "").lower()
+        if parts.port and parts.port != _DEFAULT_PORTS.get(scheme):
+            host = f"{host}:{parts.port}"
+        path = unquote(parts.path) or "/"
+        return cls(scheme, host, path, query_multiset(parts.query))
+
+
+def query_multiset(query: str) -> tuple[tuple[str, str], ...]:
+    """``expand[0]=a&expand[1]=b`` and ``expand[]=b&expand[]=a`` compare equal."""
+    return tuple(sorted((_fold_indices(k), v) for k, v in parse_qsl(query, keep_blank_values=True)))
+
+
+def _fold_indices(key: str) -> str:
+    if "[" not in key:
+        return key
+    out, i = [], 0
+    while i < len(key):
+        if key[i] == "[":
+            end = key.find("]", i)
+            if end == -1:
+                out.append(key[i:])
+                break
+            inner = key[i + 1:end]
+            out.append("[]" if inner.isdigit() else key[i:end + 1])
+            i = end + 1
+        else:
+            out.append(key[i])
+            i += 1
+    return "".join(out)
+
+
+def body_data(raw: bytes, content_type: str, encoding_hint: str = "auto") -> Any:
+    """The body as comparable data: JSON values, decoded nested forms, else the bytes."""
+    if not raw:
+        return None
+    kind = _body_kind(content_type, encoding_hint, raw)
+    try:
+        if kind == "json":
+            return json.loads(raw)
+        if kind == "form":
+            return decode_form(raw.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        pass
+    return raw
+
+
+def _body_kind(content_type: str, hint: str, raw: bytes) -> str:
+    if "json" in content_type:
+        return "json"
+    if "x-www-form-urlencoded" in content_type:
+        return "form"
+    if hint in ("json", "form"):
+        return hint
+    head = raw.lstrip()[:1]
+    return "json" if head in (b"{", b"[") else "raw"
+
+
+def _drop_fields(data: Any, fields: Iterable[str]) -> Any:
+    for dotted in fields:
+        node = data
+        parts = dotted.split(".")
+        for part in parts[:-1]:
+            if isinstance(node, dict):
+                node = node.get(part)
+            elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+                node = node[int(part)]
+            else:
+                node = None
+                break
+        if isinstance(node, dict):
+            node.pop(parts[-1], None)
+    return data
+
+
+def canonical_body(data: Any) -> str:
+    if data is None:
+        return ""
+    if isinstance(data, bytes):
+        return "bytes:" + data.hex()
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def match_key(method: str, uri: str, body: bytes, content_type: str, headers: dict[str, str] | None = None,
+              *, encoding_hint: str = "auto", options: MatchOptions = MatchOptions()) -> MatchKey:
+    url = NormalisedUrl.parse(uri)
+    data = body_data(body, content_type.lower(), encoding_hint)
+    if options.ignore_fields and isinstance(data, (dict, list)):
+        data = _drop_fields(data, options.ignore_fields)
+    picked: tuple[tuple[str, str], ...] = ()
+    if options.match_headers:
+        lowered = {k.lower(): v for k, v in (headers or {}).items()}
+        picked = tuple((h.lower(), lowered.get(h.lower(), "")) for h in options.match_headers)
+    return (method.upper(), url.scheme, url.host, url.path, url.query, canonical_body(data), picked)
+
+
+def interaction_key(interaction: Interaction, *, encoding_hint: str = "auto",
+                    options: MatchOptions = MatchOptions()) -> MatchKey:
+    request = interaction.request
+    headers = {name: values[0] if values else "" for name, values in request.headers.items()}
+    return match_key(request.method, request.uri, request.body.decoded, request.content_type, headers,
+                     encoding_hint=encoding_hint, options=options)
+
+
+@dataclass(slots=True)
+class _Slot:
+    pending: deque[int]
+    last: int
+
+
+@dataclass(slots=True)
+class ReplayIndex:
+    """Recorded interactions by match key; ``take`` hands them out in recorded order."""
+
+    interactions: Sequence[Interaction]
+    options: MatchOptions = field(default_factory=MatchOptions)
+    _slots: dict[MatchKey, _Slot] = field(default_factory=dict)
+    played: set[int] = field(default_factory=set)
+
+    @classmethod
+    def build(cls, interactions: Sequence[Interaction], *, options: MatchOptions = MatchOptions(),
+              encoding_hints: dict[str, str] | None = None) -> ReplayIndex:
+        index = cls(interactions, options)
+        hints = encoding_hints or {}
+        for position, interaction in enumerate(interactions):
+            key = interaction_key(interaction, encoding_hint=hints.get(interaction.provider or "", "auto"),
+                                  options=options)
+            slot = index._slots.get(key)
+            if slot is None:
+                index._slots[key] = _Slot(deque([position]), position)
+            else:
+                slot.pending.append(position)
+                slot.last = position
+        return index
+
+    def take(self, key: MatchKey) -> int | None:
+        """Position of the next unplayed interaction for ``key`` (or the last, if repeats are allowed)."""
+        slot = self._slots.get(key)
+        if slot is None:
+            return None
+        if slot.pending:
+            position = slot.pending.popleft()
+            self.played.add(position)
+            return position
+        return slot.last if self.options.allow_repeats else None
+
+    def has(self, key: MatchKey) -> bool:
+        slot = self._slots.get(key)
+        return slot is not None and (bool(slot.pending) or self.options.allow_repeats)
+
+    def unplayed(self) -> list[int]:
+        return [i for i in range(len(self.interactions)) if i not in self.played]
