@@ -149,7 +149,7 @@ def _headers(reader: _Reader, index: int, value: Any, place: str, trusted: bool)
     if not isinstance(value, dict):
         raise reader.bad(f"headers must be a mapping, not a {type(value).__name__}", place)
     if trusted:
-        return _headers_from_lists(value)
+        return Headers.from_lists(value)
     if isinstance(value, Tagged):
         reader.warn(index, f"{place.split('.', 1)[1]} carry YAML tag {value.tag}; kept as plain headers")
     for name, values in value.items():
@@ -158,23 +158,6 @@ def _headers(reader: _Reader, index: int, value: Any, place: str, trusted: bool)
     if any(isinstance(v, list) and None in v for v in value.values()):  # ``- `` with nothing after it
         value = {k: [("" if x is None else x) for x in v] if isinstance(v, list) else v for k, v in value.items()}
     return Headers.from_mapping(value)
-
-
-def _headers_from_lists(value: dict[str, list[str]]) -> Headers:
-    """Headers straight from ``{name: [str]}`` without per-value work.
-
-    A 3,000-interaction cassette has ~75,000 header values; ``Headers.add`` per value would be
-    a large share of the load time. We fill Headers' two dicts directly (same package, same
-    invariants: ``_index`` maps lower-case names to the stored spelling). Names differing
-    only in case must merge, so that rare case takes the ordinary path.
-    """
-    index = {name.lower(): name for name in value}
-    if len(index) != len(value):
-        return Headers((name, list(values)) for name, values in value.items())
-    headers = Headers()
-    headers._items = value  # noqa: SLF001 - see docstring
-    headers._index = index  # noqa: SLF001
-    return headers
 
 
 def _status(reader: _Reader, value: Any, place: str) -> tuple[int, str]:
