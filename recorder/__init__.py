@@ -7,8 +7,9 @@ The pipeline, one package per stage: ``record`` (capture) -> ``cassette`` (the f
 """
 from recorder.cassette import Cassette, Interaction, Request, Response, load_cassette, write_cassette
 from recorder.errors import BadInput, RecorderError, SecretLeak
+from recorder import replay  # callable: recorder.replay("stripe/checkout", mocks=[...])
 
 __version__ = "0.1.0"
 
 __all__ = ["BadInput", "Cassette", "Interaction", "RecorderError", "Request", "Response", "SecretLeak",
-           "load_cassette", "write_cassette", "__version__"]
+           "load_cassette", "replay", "write_cassette", "__version__"]

@@ -23,7 +23,7 @@ from recorder.providers import Provider, ProviderRegistry
 from recorder.record.forward import Upstream, forward
 from recorder.record.interception import Decision, intercept
 from recorder.record.modes import RecordMode
-from recorder.replay.matching import MatchOptions, ReplayIndex, interaction_key, match_key
+from recorder.replay.matching import MatchOptions, ReplayIndex, match_key
 from recorder.secrets import scan_guard, scrub_interaction
 
 
@@ -125,7 +125,7 @@ class RecordSession:
         provider = self.registry.for_host(host)
         if provider is not None and provider.name in self._selected:
             return Decision.ANSWER
-        if _is_loopback(host) or not self.config.block_network:
+        if is_loopback(host) or not self.config.block_network:
             return Decision.PASS
         return Decision.BLOCK
 
@@ -212,7 +212,7 @@ def _lock_path(path: Path) -> Path:
     return folder / f"{digest}.lock"
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
     if host in ("localhost", "localhost.localdomain"):
         return True
     try:

@@ -30,6 +30,7 @@ class Call:
     response_body: Body
     provider: str | None
     source: Source
+    origin: str | None = None  # which recording answered: "file interaction N", or the mock file
 
     @property
     def host(self) -> str:

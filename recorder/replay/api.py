@@ -1,0 +1,59 @@
+"""``recorder.replay(...)``: the one call a test suite needs, as a context manager or a decorator."""
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from recorder.config import load_project_config
+from recorder.errors import BadInput
+from recorder.replay.matching import MatchOptions
+from recorder.replay.mocks import find_mock_files
+from recorder.replay.session import ReplayConfig, ReplaySession, resolve_paths
+
+MODES = ("replay", "off")
+
+
+class Replay(contextlib.ContextDecorator):
+    """Builds a fresh ReplaySession on every entry, so a decorated test can run many times."""
+
+    def __init__(self, config: ReplayConfig | None, mode: str) -> None:
+        self._config = config
+        self._mode = mode
+        self._stack: list[ReplaySession | None] = []
+
+    def __enter__(self) -> ReplaySession | None:
+        session = ReplaySession(self._config) if self._config is not None else None
+        if session is not None:
+            session.__enter__()
+        self._stack.append(session)
+        return session
+
+    def __exit__(self, *exc: Any) -> None:
+        session = self._stack.pop()
+        if session is not None:
+            session.__exit__(*exc)
+
+
+def replay(cassettes: str | Path | Iterable[str | Path] = (), *, mocks: Iterable[str | Path] = (),
+           mode: str = "replay", strict: bool = False, ignore_fields: Iterable[str] = (),
+           match_headers: Iterable[str] = (), allow_repeats: bool = False) -> Replay:
+    """Replay ``cassettes`` (paths, or names under the project's cassettes folder) and ``mocks``
+    (paths, or names under the mocks folder) for the code inside.
+
+    ``mode="off"`` switches interception off entirely (the code talks to the real network).
+    """
+    if mode not in MODES:
+        raise BadInput("mode", f"unknown replay mode {mode!r} ({', '.join(MODES)}; record with `recorder record`)")
+    if mode == "off":
+        return Replay(None, mode)
+    project = load_project_config()
+    cassette_paths = resolve_paths(cassettes, project.cassettes)
+    for path in cassette_paths:
+        if not path.is_file():
+            raise BadInput(path, "no such cassette")
+    mock_paths = tuple(find_mock_files(str(m), project.mocks) for m in mocks)
+    config = ReplayConfig(cassettes=cassette_paths, mocks=mock_paths, strict=strict,
+                          match=MatchOptions(tuple(ignore_fields), tuple(match_headers), allow_repeats))
+    return Replay(config, mode)

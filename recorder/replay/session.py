@@ -1,0 +1,187 @@
+"""A replay session: cassettes and mock files answer the code under test; nothing leaves the machine.
+
+Lookups are constant-time (the index is built once, when the session opens). A request with no
+recording fails with a drift report. Mock files win over cassettes for the endpoints they name.
+At the end, interactions never played are reported: a cassette nobody uses any more is stale.
+"""
+from __future__ import annotations
+
+import time
+import warnings
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from recorder.cassette import Interaction, Request, Response, load_cassette
+from recorder.errors import RecorderError
+from recorder.providers import ProviderRegistry, load_registry
+from recorder.record.interception import Decision, intercept
+from recorder.record.session import is_loopback
+from recorder.replay.calls import Call, CallLog
+from recorder.replay.drift import DriftError, DriftReport, closest
+from recorder.replay.matching import MatchOptions, NormalisedUrl, ReplayIndex, match_key
+from recorder.replay.mocks import Mock, load_mock
+
+
+class UnusedInteractions(RecorderError, AssertionError):
+    """Strict mode: recorded interactions that the test never played."""
+
+
+class UnusedInteractionsWarning(UserWarning):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class ReplayConfig:
+    cassettes: tuple[Path, ...] = ()
+    mocks: tuple[Path, ...] = ()
+    match: MatchOptions = field(default_factory=MatchOptions)
+    strict: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Unused:
+    source: str
+    index: int
+    method: str
+    uri: str
+
+    def __str__(self) -> str:
+        return f"{self.source} interaction {self.index}: {self.method} {self.uri}"
+
+
+class ReplaySession:
+    """Open it (``with``) around the code under test; read ``calls``/assert on it afterwards."""
+
+    def __init__(self, config: ReplayConfig, registry: ProviderRegistry | None = None) -> None:
+        self.config = config
+        self.registry = registry or load_registry()
+        self.log = CallLog()
+        self._interactions: list[Interaction] = []
+        self._sources: list[tuple[str, int]] = []  # per interaction: (cassette file, index in it)
+        for path in config.cassettes:
+            cassette = load_cassette(path, registry=self.registry)
+            for position, interaction in enumerate(cassette.interactions):
+                self._interactions.append(interaction)
+                self._sources.append((str(path), position))
+        hints = {p.name: p.body_encoding for p in self.registry}
+        self._index = ReplayIndex.build(self._interactions, options=config.match, encoding_hints=hints)
+        self._by_host: dict[str, list[int]] = defaultdict(list)
+        for position, interaction in enumerate(self._interactions):
+            self._by_host[NormalisedUrl.parse(interaction.request.uri).host].append(position)
+        self._mocks: dict[str, list[Mock]] = defaultdict(list)
+        for mock_path in config.mocks:
+            mock = load_mock(mock_path)
+            self._mocks[mock.target].append(mock)
+        self._intercept = None
+        self.unused: list[Unused] = []
+
+    # -- lifecycle -------------------------------------------------------------------------------
+    def __enter__(self) -> ReplaySession:
+        self._intercept = intercept(self)
+        self._intercept.__enter__()
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:  # type: ignore[no-untyped-def]
+        assert self._intercept is not None
+        self._intercept.__exit__(exc_type, exc, tb)
+        self._intercept = None
+        self.unused = [Unused(*self._sources[i], self._interactions[i].request.method,
+                              self._interactions[i].request.uri) for i in self._index.unplayed()]
+        if self.unused and exc_type is None:
+            message = (f"{len(self.unused)} recorded interaction(s) never played:\n"
+                       + "\n".join(f"  {u}" for u in self.unused))
+            if self.config.strict:
+                raise UnusedInteractions(message)
+            warnings.warn(message, UnusedInteractionsWarning, stacklevel=2)
+
+    # -- CallHandler -----------------------------------------------------------------------------
+    def decide(self, request: Request) -> Decision:
+        url = NormalisedUrl.parse(request.uri)
+        bare_host = url.host.split(":")[0]
+        if url.host in self._by_host or bare_host in self._mocks:
+            return Decision.ANSWER
+        if is_loopback(bare_host):
+            return Decision.PASS
+        return Decision.BLOCK
+
+    def blocked_message(self, request: Request) -> str:
+        host = urlsplit(request.uri).hostname
+        return (f"replay never touches the network: {request.method} {request.uri} goes to {host}, "
+                f"which no cassette or mock covers ({self._searched()})")
+
+    def passed_through(self, request: Request, response: Response) -> None:
+        self._log(request, response, None, "network")
+
+    def respond(self, request: Request) -> Response:
+        url = NormalisedUrl.parse(request.uri)
+        provider = self.registry.for_host(url.host)
+        mock = self._find_mock(url.host.split(":")[0], request.method, urlsplit(request.uri).path)
+        if mock is not None:
+            if mock.delay_ms:
+                time.sleep(mock.delay_ms / 1000)
+            response = mock.response()
+            self._log(request, response, provider.name if provider else None, "mock", str(mock.source))
+            return response
+        hint = provider.body_encoding if provider else "auto"
+        headers = {name: values[0] if values else "" for name, values in request.headers.items()}
+        key = match_key(request.method, request.uri, request.body.decoded, request.content_type, headers,
+                        encoding_hint=hint, options=self.config.match)
+        position = self._index.take(key)
+        if position is None:
+            pool = [(*self._sources[i], self._interactions[i]) for i in self._by_host.get(url.host, ())]
+            raise DriftError(DriftReport(request.method, request.uri, closest(request, pool, hint),
+                                         self._searched_list()))
+        response = self._interactions[position].response
+        source, index = self._sources[position]
+        self._log(request, response, provider.name if provider else None, "cassette",
+                  f"{source} interaction {index}")
+        return response
+
+    # -- helpers ---------------------------------------------------------------------------------
+    def _find_mock(self, host: str, method: str, path: str) -> Mock | None:
+        for mock in self._mocks.get(host, ()):
+            if mock.matches(method, path):
+                return mock
+        return None
+
+    def _log(self, request: Request, response: Response, provider: str | None, source: str,
+             origin: str | None = None) -> None:
+        self.log.add(Call(request.method, request.uri, request.headers, request.body, response.status,
+                          response.headers, response.body, provider, source, origin))  # type: ignore[arg-type]
+
+    def _searched_list(self) -> tuple[str, ...]:
+        return tuple(str(p) for p in self.config.cassettes) + tuple(str(p) for p in self.config.mocks)
+
+    def _searched(self) -> str:
+        return ", ".join(self._searched_list()) or "no cassettes or mocks loaded"
+
+    # -- call assertions (delegated, so tests read session.assert_called(...)) --------------------
+    def calls(self, **filters: object) -> list[Call]:
+        return self.log.calls(**filters)  # type: ignore[arg-type]
+
+    def assert_called(self, **kwargs: object) -> list[Call]:
+        return self.log.assert_called(**kwargs)  # type: ignore[arg-type]
+
+    def assert_not_called(self, **filters: object) -> None:
+        self.log.assert_not_called(**filters)
+
+    def assert_body(self, json_path: str, operator: str = "eq", value: object = None, **kwargs: object) -> None:
+        self.log.assert_body(json_path, operator, value, **kwargs)  # type: ignore[arg-type]
+
+
+def resolve_paths(cassettes: str | Path | Iterable[str | Path], folder: Path) -> tuple[Path, ...]:
+    """A cassette by path, or by name under ``folder`` (``stripe/checkout`` -> folder/stripe/checkout.yaml)."""
+    items: Sequence[str | Path] = [cassettes] if isinstance(cassettes, (str, Path)) else list(cassettes)
+    resolved = []
+    for item in items:
+        path = Path(item)
+        if not path.is_file():
+            for candidate in (folder / path, folder / f"{item}.yaml", folder / f"{item}.yml"):
+                if candidate.is_file():
+                    path = candidate
+                    break
+        resolved.append(path)
+    return tuple(resolved)
