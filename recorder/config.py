@@ -28,6 +28,7 @@ class ProjectConfig:
     record_command: tuple[str, ...] | None = None
     providers: dict[str, dict[str, Any]] = field(default_factory=dict)
     source: Path | None = None
+    replay_defaults: dict[str, Any] = field(default_factory=dict)  # [tool.recorder.replay]
 
 
 def find_pyproject(start: Path | None = None) -> Path | None:
@@ -68,6 +69,12 @@ def load_project_config(start: Path | None = None) -> ProjectConfig:
     providers = table.get("providers", {})
     if not isinstance(providers, dict):
         raise BadInput(pyproject, "expected a table of provider tables", place="tool.recorder.providers")
+    replay_defaults = table.get("replay", {})
+    allowed = {"strict", "ignore_fields", "match_headers", "allow_repeats", "mocks"}
+    if not isinstance(replay_defaults, dict) or set(replay_defaults) - allowed:
+        bad = sorted(set(replay_defaults) - allowed) if isinstance(replay_defaults, dict) else []
+        raise BadInput(pyproject, f"expected a table with keys {', '.join(sorted(allowed))}",
+                       place="tool.recorder.replay" + (f".{bad[0]}" if bad else ""))
     return ProjectConfig(
         root=root,
         cassettes=folder("cassettes", "cassettes"),
@@ -76,4 +83,5 @@ def load_project_config(start: Path | None = None) -> ProjectConfig:
         record_command=tuple(command) if command else None,
         providers=providers,
         source=pyproject,
+        replay_defaults=dict(replay_defaults),
     )
