@@ -144,13 +144,18 @@ def _recorder_replay(request: pytest.FixtureRequest) -> Iterator[Any]:
 
     stats = config.stash[_STATS_KEY]
     stats.tests += 1
-    with _recorder.replay(**settings) as session:
-        stats.cassettes.update(str(p) for p in session.config.cassettes)
-        yield session
-        report = getattr(item, "rep_call", None)
-        if report is not None and report.failed and "DriftError" in str(report.longrepr):
-            stats.misses += 1
-    stats.unused += len(session.unused)
+    context = _recorder.replay(**settings)
+    session = context.__enter__()
+    stats.cassettes.update(str(p) for p in session.config.cassettes)
+    yield session
+    # Close with the test's own exception, so a miss the test already failed on is not raised twice.
+    excinfo = getattr(item, "_recorder_excinfo", None)
+    failure = (excinfo.type, excinfo.value, excinfo.tb) if excinfo is not None else (None, None, None)
+    try:
+        context.__exit__(*failure)
+    finally:
+        stats.unused += len(session.unused)
+        stats.misses += len(session.failures)
 
 
 @pytest.fixture
@@ -163,10 +168,9 @@ def recorder(_recorder_replay: Any) -> Any:
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
-    outcome = yield
-    report = outcome.get_result()
-    if report.when == "call":
-        item.rep_call = report  # type: ignore[attr-defined]
+    yield
+    if call.when == "call":
+        item._recorder_excinfo = call.excinfo  # type: ignore[attr-defined]
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

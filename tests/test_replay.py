@@ -84,11 +84,10 @@ def test_identical_requests_play_back_in_recorded_order() -> None:
     url = "https://api.stripe.com/v1/payment_intents/pi_1F6YmgIUmJaD6Oqv77HUh6qq"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UnusedInteractionsWarning)
-        with recorder.replay(CAPTURE_3DS) as session:
+        with pytest.raises(DriftError), recorder.replay(CAPTURE_3DS) as session:
             for _ in range(2):
                 requests.get(url)
-            with pytest.raises(DriftError):
-                requests.get(url)  # only two were recorded and repeats are not allowed
+            requests.get(url)  # only two were recorded and repeats are not allowed
     origins = [c.origin.rsplit(" ", 2)[1:] for c in session.calls(method="GET")]
     assert origins == [["interaction", "2"], ["interaction", "4"]]
 
@@ -116,9 +115,9 @@ def test_other_hosts_are_blocked_and_loopback_passes() -> None:
     server = StandIn().route("GET", r"/health", lambda got: (200, {}, b"ok"))
     with server, warnings.catch_warnings():
         warnings.simplefilter("ignore", UnusedInteractionsWarning)
-        with recorder.replay(AUTHORIZE) as session:
-            assert requests.get(server.url + "/health").text == "ok"
-            with pytest.raises(NetworkBlocked, match="goes to api.easypost.com, which no cassette or mock covers"):
+        with pytest.raises(NetworkBlocked, match="goes to api.easypost.com, which no cassette or mock covers"):
+            with recorder.replay(AUTHORIZE) as session:
+                assert requests.get(server.url + "/health").text == "ok"
                 requests.post("https://api.easypost.com/v2/shipments", json={})
     assert [c.source for c in session.calls()] == ["network"]
 
@@ -146,6 +145,20 @@ def test_mock_delay_is_real_time(tmp_path: Path) -> None:
         started = time.perf_counter()
         requests.post("https://api.twilio.com/2010-04-01/Accounts/AC1/Messages.json", data={"To": "1"})
         assert time.perf_counter() - started >= 0.3
+
+
+def test_a_miss_swallowed_by_the_sdk_still_fails_the_block() -> None:
+    """stripe wraps transport errors in APIConnectionError; an app that catches it must not hide drift."""
+    import stripe
+
+    stripe.api_key = "sk_test_" + "x" * 24
+    stripe.max_network_retries = 0
+    with pytest.raises(DriftError, match="body.amount: recorded '4242', sent '1'"):
+        with recorder.replay(AUTHORIZE):
+            try:
+                stripe.PaymentIntent.create(amount=1, currency="usd", payment_method="pm_card_pl")
+            except stripe.StripeError:
+                pass  # the app's own error handling
 
 
 def test_async_clients_replay_too() -> None:

@@ -12,6 +12,11 @@ import typer
 
 from recorder.errors import BadInput, RecorderError
 
+try:  # typer >= 0.26 carries its own click; older ones use the click package
+    from typer._click.exceptions import ClickException as _ClickException
+except ImportError:  # pragma: no cover
+    from click.exceptions import ClickException as _ClickException
+
 app = typer.Typer(
     name="recorder",
     help="Record third-party HTTP API traffic once, check it against the provider's OpenAPI "
@@ -46,12 +51,8 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(130)
     except KeyboardInterrupt:
         sys.exit(130)
-    except Exception as exc:  # click usage errors arrive here in non-standalone mode
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(2)
-        raise
+    except _ClickException as exc:  # usage errors arrive here in non-standalone mode
+        exc.show()
+        sys.exit(2)
     # In non-standalone mode click returns typer.Exit's code instead of raising it.
     sys.exit(code if isinstance(code, int) else 0)

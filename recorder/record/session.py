@@ -163,7 +163,7 @@ class RecordSession:
 
     # -- writing ---------------------------------------------------------------------------------
     def _write(self, track: _Track) -> WrittenCassette:
-        scrubbed = [scrub_interaction(i, track.provider) for i in track.new]
+        scrubbed = [scrub_interaction(_without_volatile(i, track.provider), track.provider) for i in track.new]
         with FileLock(str(_lock_path(track.path))):
             base = self._base_for_write(track)
             cassette = Cassette(interactions=base + scrubbed, path=track.path)
@@ -183,6 +183,20 @@ class RecordSession:
     def recorded(self) -> dict[str, list[Interaction]]:
         """Interactions recorded so far, per provider (unscrubbed: for in-process assertions only)."""
         return {name: list(track.new) for name, track in self._tracks.items()}
+
+
+def _without_volatile(interaction: Interaction, provider: Provider) -> Interaction:
+    """Drop per-run request noise (Idempotency-Key, telemetry, trace ids) so re-recording the same
+    calls gives the same file. Responses stay whole: clients read headers like Stripe-Should-Retry."""
+    noisy = [name for name in interaction.request.headers if provider.is_volatile(name)]
+    if not noisy:
+        return interaction
+    headers = interaction.request.headers.copy()
+    for name in noisy:
+        headers.remove(name)
+    request = Request(interaction.request.method, interaction.request.uri, headers, interaction.request.body)
+    return Interaction(request, interaction.response, interaction.recorded_at, interaction.provider,
+                       interaction.api_version)
 
 
 def _api_version(provider: Provider, request: Request, response: Response) -> str | None:

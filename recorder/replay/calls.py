@@ -120,7 +120,7 @@ class CallLog:
             if not _holds(operator, values, value):
                 raise CallAssertionError(
                     f"{part} body of {call}: {json_path} {operator} {value!r} does not hold "
-                    f"(found {values[0]!r} )" if values else
+                    f"(found {values[0]!r})" if values else
                     f"{part} body of {call}: {json_path} {operator} {value!r} does not hold (no such field)")
 
     def _listing(self) -> str:

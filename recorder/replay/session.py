@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from recorder.cassette import Interaction, Request, Response, load_cassette
 from recorder.errors import RecorderError
 from recorder.providers import ProviderRegistry, load_registry
-from recorder.record.interception import Decision, intercept
+from recorder.record.interception import Decision, NetworkBlocked, intercept
 from recorder.record.session import is_loopback
 from recorder.replay.calls import Call, CallLog
 from recorder.replay.drift import DriftError, DriftReport, closest
@@ -77,6 +77,9 @@ class ReplaySession:
             self._mocks[mock.target].append(mock)
         self._intercept = None
         self.unused: list[Unused] = []
+        # SDKs wrap transport errors (stripe -> APIConnectionError, easypost -> HttpError) and apps
+        # catch those: a miss must still fail the test, so it is kept and raised again at exit.
+        self.failures: list[RecorderError] = []
 
     # -- lifecycle -------------------------------------------------------------------------------
     def __enter__(self) -> ReplaySession:
@@ -90,6 +93,8 @@ class ReplaySession:
         self._intercept = None
         self.unused = [Unused(*self._sources[i], self._interactions[i].request.method,
                               self._interactions[i].request.uri) for i in self._index.unplayed()]
+        if self.failures and not _already_raised(exc, self.failures):
+            raise self.failures[0]
         if self.unused and exc_type is None:
             message = (f"{len(self.unused)} recorded interaction(s) never played:\n"
                        + "\n".join(f"  {u}" for u in self.unused))
@@ -109,8 +114,10 @@ class ReplaySession:
 
     def blocked_message(self, request: Request) -> str:
         host = urlsplit(request.uri).hostname
-        return (f"replay never touches the network: {request.method} {request.uri} goes to {host}, "
-                f"which no cassette or mock covers ({self._searched()})")
+        message = (f"replay never touches the network: {request.method} {request.uri} goes to {host}, "
+                   f"which no cassette or mock covers ({self._searched()})")
+        self.failures.append(NetworkBlocked(message))
+        return message
 
     def passed_through(self, request: Request, response: Response) -> None:
         self._log(request, response, None, "network")
@@ -132,8 +139,10 @@ class ReplaySession:
         position = self._index.take(key)
         if position is None:
             pool = [(*self._sources[i], self._interactions[i]) for i in self._by_host.get(url.host, ())]
-            raise DriftError(DriftReport(request.method, request.uri, closest(request, pool, hint),
-                                         self._searched_list()))
+            drift = DriftError(DriftReport(request.method, request.uri, closest(request, pool, hint),
+                                           self._searched_list()))
+            self.failures.append(drift)
+            raise drift
         response = self._interactions[position].response
         source, index = self._sources[position]
         self._log(request, response, provider.name if provider else None, "cassette",
@@ -170,6 +179,10 @@ class ReplaySession:
 
     def assert_body(self, json_path: str, operator: str = "eq", value: object = None, **kwargs: object) -> None:
         self.log.assert_body(json_path, operator, value, **kwargs)  # type: ignore[arg-type]
+
+
+def _already_raised(exc: BaseException | None, failures: list[RecorderError]) -> bool:
+    return exc is not None and any(type(exc) is type(f) and str(exc) == str(f) for f in failures)
 
 
 def resolve_paths(cassettes: str | Path | Iterable[str | Path], folder: Path) -> tuple[Path, ...]:

@@ -1,0 +1,272 @@
+"""Benchmark: replaying cassettes with `requests`, recorder vs vcrpy, in the same run.
+
+Why this exists: replay answers every HTTP call of every test, and vcrpy scans the whole
+cassette (every matcher against every recorded interaction) for each request, so its cost per
+request grows with the cassette. recorder builds a match-key index once per session
+(recorder/replay/matching.py), so its per-request time should stay flat with size. This prints:
+
+1. per-request replay time of distinct GETs at 10, 300 and 3,000 interactions, recorder's
+   flatness (3,000 vs 10; target <= 1.5x) and 1,000 replays from the 3,000 cassette against
+   vcrpy (target >= 100x; vcrpy's share is timed on a sample and extrapolated, as printed);
+2. 300 JSON POSTs to one URL, told apart only by the body (target >= 50x);
+3. recorder's cost per request over a bare `requests` call to a server on 127.0.0.1.
+
+Times are the request loop only (opening the cassette is reported apart), with
+time.perf_counter, best of --repeat where a run is cheap. Cassettes are built with recorder's
+own model and writer (bench/_corpus.py) in a temporary folder; nothing touches the network.
+
+Run: python bench/replay.py [--repeat R] [--vcrpy-sample N]
+"""
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import tempfile
+import threading
+import time
+import warnings
+from collections.abc import Callable, Sequence
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout, installed or not
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import requests  # noqa: E402
+import vcr  # noqa: E402
+
+import recorder  # noqa: E402
+from _corpus import (CHARGES, best_of, charge, charge_template, get_cassette, get_url,  # noqa: E402
+                     post_body, post_cassette, write)
+
+SIZES = (10, 300, 3000)
+FLAT_TARGET = 1.5
+GET_TARGET = 100.0
+POST_TARGET = 50.0
+REPLAYS = 1000           # the "1,000 replays" figure, taken from the 3,000 cassette
+SMALL_SESSIONS = 50      # the 10-interaction cassette is replayed in full this many times per run
+VCR_BODY_MATCH = ["method", "scheme", "host", "port", "path", "query", "body"]
+JSON = {"Content-Type": "application/json"}
+
+# One client for the whole run, as an SDK keeps one (stripe-python's global requests session).
+CLIENT = requests.Session()
+
+
+# -- the two replayers ---------------------------------------------------------------------------
+def open_recorder(path: Path, match_on: Sequence[str] | None = None):  # type: ignore[no-untyped-def]
+    return recorder.replay(path, allow_repeats=False)  # body is in recorder's key by default
+
+
+def open_vcrpy(path: Path, match_on: Sequence[str] | None = None):  # type: ignore[no-untyped-def]
+    if match_on is None:
+        return vcr.use_cassette(str(path), record_mode="none")  # default matchers
+    return vcr.use_cassette(str(path), record_mode="none", match_on=list(match_on))
+
+
+Opener = Callable[..., object]
+Call = Callable[[int], requests.Response]
+
+
+def get(n: int) -> requests.Response:
+    return CLIENT.get(get_url(n))
+
+
+def post(n: int) -> requests.Response:
+    return CLIENT.post(CHARGES, data=post_body(n), headers=JSON)
+
+
+def replay_once(opener: Opener, path: Path, call: Call, numbers: Sequence[int],
+                match_on: Sequence[str] | None = None) -> tuple[float, float]:
+    """Open ``path``, make one request per number; (seconds opening, seconds in the request loop).
+
+    Every response is checked (after the clock stops) to be the recording for its number.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # recorder's UnusedInteractionsWarning: we play a subset on purpose
+        start = time.perf_counter()
+        with opener(path, match_on):  # type: ignore[attr-defined]
+            opened = time.perf_counter()
+            responses = [call(n) for n in numbers]
+            done = time.perf_counter()
+    for n, response in zip(numbers, responses):
+        if response.status_code != 200 or f'"id": "ch_{n}"'.encode() not in response.content:
+            raise SystemExit(f"FAIL: {opener.__name__} answered request {n} with the wrong recording")
+    return opened - start, done - opened
+
+
+def best_loop(repeat: int, opener: Opener, path: Path, call: Call, numbers: Sequence[int],
+              sessions: int = 1, match_on: Sequence[str] | None = None) -> tuple[float, float]:
+    """Best of ``repeat`` runs of ``sessions`` replay sessions: (request-loop seconds, opening seconds)."""
+    best_loop_s = best_open_s = float("inf")
+    for _ in range(repeat):
+        total_open = total_loop = 0.0
+        for _ in range(sessions):
+            open_s, loop_s = replay_once(opener, path, call, numbers, match_on)
+            total_open += open_s
+            total_loop += loop_s
+        best_loop_s = min(best_loop_s, total_loop)
+        best_open_s = min(best_open_s, total_open)
+    return best_loop_s, best_open_s
+
+
+def spread(count: int, size: int, seed: int) -> list[int]:
+    """``count`` distinct interaction numbers spread evenly over a cassette of ``size``, shuffled.
+
+    vcrpy stops scanning at the first unplayed match, so its cost depends on where the request
+    sits in the cassette; an even spread gives it its true average (half the cassette).
+    """
+    numbers = [round(i * size / count) for i in range(count)]
+    random.Random(seed).shuffle(numbers)
+    return numbers
+
+
+def us(seconds: float, requests_made: int) -> float:
+    return seconds / requests_made * 1e6
+
+
+# -- the loopback server -------------------------------------------------------------------------
+def start_server(template: dict) -> ThreadingHTTPServer:  # type: ignore[type-arg]
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive, as a real API and requests' pool use it
+
+        def do_GET(self) -> None:  # noqa: N802
+            n = int(self.path.rsplit("ch_", 1)[1])
+            body = charge(template, n)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Request-Id", f"req_{n:014d}")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def bare_loop(base: str, numbers: Sequence[int]) -> float:
+    start = time.perf_counter()
+    responses = [CLIENT.get(f"{base}/v1/charges/ch_{n}") for n in numbers]
+    elapsed = time.perf_counter() - start
+    for n, response in zip(numbers, responses):
+        if f'"id": "ch_{n}"'.encode() not in response.content:
+            raise SystemExit(f"FAIL: loopback server answered request {n} wrongly")
+    return elapsed
+
+
+def passthrough_loop(path: Path, base: str, numbers: Sequence[int]) -> float:
+    """Loopback requests made inside a replay session (they pass through recorder's interception)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with recorder.replay(path, allow_repeats=False):
+            return bare_loop(base, numbers)
+
+
+# -- main ----------------------------------------------------------------------------------------
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3, help="best of R for the cheap (recorder, bare) runs")
+    parser.add_argument("--vcrpy-sample", type=int, default=100,
+                        help="vcrpy requests timed on the 3,000 cassette (extrapolated to 1,000)")
+    args = parser.parse_args()
+    sample = max(1, min(args.vcrpy_sample, REPLAYS))
+    failures: list[str] = []
+    template = charge_template()
+
+    with tempfile.TemporaryDirectory() as folder:
+        paths = {size: write(get_cassette(size, template), folder, f"get{size}") for size in SIZES}
+        posts = write(post_cassette(300, template), folder, "post300")
+
+        # warm both stacks (imports, vcrpy's patch building, requests' pool) before any clock runs
+        replay_once(open_recorder, paths[10], get, [0, 1])
+        replay_once(open_vcrpy, paths[10], get, [0, 1])
+
+        # 1. distinct GETs at each size ---------------------------------------------------------
+        ours: dict[int, float] = {}
+        theirs: dict[int, float] = {}
+        notes: dict[int, str] = {}
+
+        small = spread(10, 10, seed=10)
+        loop_s, _ = best_loop(args.repeat, open_recorder, paths[10], get, small, sessions=SMALL_SESSIONS)
+        ours[10] = us(loop_s, 10 * SMALL_SESSIONS)
+        loop_s, _ = best_loop(args.repeat, open_vcrpy, paths[10], get, small, sessions=SMALL_SESSIONS)
+        theirs[10] = us(loop_s, 10 * SMALL_SESSIONS)
+        notes[10] = f"{SMALL_SESSIONS} sessions x 10 requests, best of {args.repeat}"
+
+        mid = spread(300, 300, seed=300)
+        loop_s, _ = best_loop(args.repeat, open_recorder, paths[300], get, mid)
+        ours[300] = us(loop_s, 300)
+        loop_s, _ = best_loop(1, open_vcrpy, paths[300], get, mid)
+        theirs[300] = us(loop_s, 300)
+        notes[300] = f"300 requests; recorder best of {args.repeat}, vcrpy 1 run"
+
+        big = spread(REPLAYS, 3000, seed=3000)  # every third interaction, shuffled
+        ours_1000, ours_open = best_loop(args.repeat, open_recorder, paths[3000], get, big)
+        ours[3000] = us(ours_1000, REPLAYS)
+        vcr_sample = sorted(big)[:: REPLAYS // sample][:sample]  # evenly spread, like the 1,000
+        random.Random(1).shuffle(vcr_sample)
+        vcr_loop, vcr_open = best_loop(1, open_vcrpy, paths[3000], get, vcr_sample)
+        theirs[3000] = us(vcr_loop, len(vcr_sample))
+        theirs_1000 = vcr_loop * REPLAYS / len(vcr_sample)
+        notes[3000] = (f"{REPLAYS} requests; recorder best of {args.repeat}, "
+                       f"vcrpy {len(vcr_sample)} of them, 1 run")
+
+        for size in SIZES:
+            print(f"replay distinct GETs (requests): size {size}: recorder {ours[size]:.0f} us/req, "
+                  f"vcrpy {theirs[size]:.0f} us/req, ratio {theirs[size] / ours[size]:.0f}x  ({notes[size]})")
+        flat = ours[3000] / ours[10]
+        print(f"flatness: recorder per-request at 3000 / at 10 = {flat:.2f}x (target <= {FLAT_TARGET:g}x)")
+        if flat > FLAT_TARGET:
+            failures.append("flatness")
+        ratio = theirs_1000 / ours_1000
+        extrapolated = (f"extrapolated linearly from {len(vcr_sample)}" if len(vcr_sample) < REPLAYS
+                        else "measured")
+        print(f"1,000 replays (1,000 distinct GETs from the 3,000-interaction cassette): "
+              f"recorder {ours_1000:.2f} s, vcrpy {theirs_1000:.0f} s ({extrapolated}), "
+              f"ratio {ratio:.0f}x (target >= {GET_TARGET:g}x); "
+              f"opening the cassette: recorder {ours_open:.2f} s, vcrpy {vcr_open:.2f} s")
+        if ratio < GET_TARGET:
+            failures.append("1,000 replays")
+
+        # 2. JSON POSTs matched on body ----------------------------------------------------------
+        bodies = spread(300, 300, seed=301)
+        ours_post, _ = best_loop(args.repeat, open_recorder, posts, post, bodies)
+        theirs_post, _ = best_loop(1, open_vcrpy, posts, post, bodies, match_on=VCR_BODY_MATCH)
+        ratio = theirs_post / ours_post
+        print(f"300 JSON POSTs matched on body: recorder {ours_post:.2f} s, vcrpy {theirs_post:.1f} s, "
+              f"ratio {ratio:.0f}x (target >= {POST_TARGET:g}x)  "
+              f"(vcrpy match_on={VCR_BODY_MATCH}; recorder best of {args.repeat}, vcrpy 1 run)")
+        if ratio < POST_TARGET:
+            failures.append("POSTs")
+
+        # 3. overhead over a bare requests call to 127.0.0.1 ------------------------------------
+        server = start_server(template)
+        try:
+            base = f"http://127.0.0.1:{server.server_address[1]}"
+            bare_loop(base, [0, 1, 2])  # open the keep-alive connection
+            bare_s, _ = best_of(args.repeat, lambda: bare_loop(base, big))
+            replay_s, _ = best_loop(args.repeat, open_recorder, paths[3000], get, big)
+            through_s, _ = best_of(args.repeat, lambda: passthrough_loop(paths[3000], base, big))
+        finally:
+            server.shutdown()
+            server.server_close()
+        bare_us, replay_us, through_us = us(bare_s, REPLAYS), us(replay_s, REPLAYS), us(through_s, REPLAYS)
+        print(f"overhead over bare requests to 127.0.0.1: {replay_us - bare_us:+.0f} us/request "
+              f"(bare keep-alive GET {bare_us:.0f} us, recorder replay {replay_us:.0f} us; "
+              f"{REPLAYS} distinct GETs each, best of {args.repeat})")
+        print(f"loopback calls passed through inside a replay session: {through_us - bare_us:+.0f} us/request "
+              f"({through_us:.0f} us vs bare {bare_us:.0f} us)")
+
+    if failures:
+        print("FAIL: below target: " + ", ".join(failures))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
