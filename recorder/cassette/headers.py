@@ -76,6 +76,11 @@ class Headers:
         values = self._items[existing]
         return values[0] if values else ""
 
+    @property
+    def content_type(self) -> str:
+        """The media type alone, lower-case (``application/json``), or ``""``."""
+        return (self.get("Content-Type") or "").split(";")[0].strip().lower()
+
     def get_all(self, name: str) -> list[str]:
         existing = self._index.get(name.lower())
         return list(self._items[existing]) if existing is not None else []

@@ -101,7 +101,7 @@ class Request:
 
     @property
     def content_type(self) -> str:
-        return (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        return self.headers.content_type
 
 
 @dataclass(slots=True, eq=True)
@@ -113,7 +113,7 @@ class Response:
 
     @property
     def content_type(self) -> str:
-        return (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        return self.headers.content_type
 
 
 @dataclass(slots=True, eq=True)
