@@ -82,7 +82,6 @@ class RecordSession:
         self._intercept = None
         self.passed: list[tuple[Request, Response]] = []
         self.written: list[WrittenCassette] = []
-        self._started_at = _dt.datetime.now(_dt.timezone.utc)
 
     # -- lifecycle ---------------------------------------------------------------------------
     def __enter__(self) -> RecordSession:
@@ -179,10 +178,6 @@ class RecordSession:
         if self.config.mode is RecordMode.ALL:
             return []
         return list(track.loaded) if track.existed else []
-
-    def recorded(self) -> dict[str, list[Interaction]]:
-        """Interactions recorded so far, per provider (unscrubbed: for in-process assertions only)."""
-        return {name: list(track.new) for name, track in self._tracks.items()}
 
 
 def _without_volatile(interaction: Interaction, provider: Provider) -> Interaction:

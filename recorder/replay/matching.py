@@ -11,6 +11,7 @@ import json
 from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -40,13 +41,19 @@ class NormalisedUrl:
 
     @classmethod
     def parse(cls, uri: str) -> NormalisedUrl:
-        parts = urlsplit(uri)
-        scheme = (parts.scheme or "http").lower()
-        host = (parts.hostname or "").lower()
-        if parts.port and parts.port != _DEFAULT_PORTS.get(scheme):
-            host = f"{host}:{parts.port}"
-        path = unquote(parts.path) or "/"
-        return cls(scheme, host, path, query_multiset(parts.query))
+        """Cached: a replayed request is looked at by host, by key and by drift report."""
+        return _parse_url(uri)
+
+
+@lru_cache(maxsize=8192)
+def _parse_url(uri: str) -> NormalisedUrl:
+    parts = urlsplit(uri)
+    scheme = (parts.scheme or "http").lower()
+    host = (parts.hostname or "").lower()
+    if parts.port and parts.port != _DEFAULT_PORTS.get(scheme):
+        host = f"{host}:{parts.port}"
+    path = unquote(parts.path) or "/"
+    return NormalisedUrl(scheme, host, path, query_multiset(parts.query))
 
 
 def query_multiset(query: str) -> tuple[tuple[str, str], ...]:
@@ -186,10 +193,6 @@ class ReplayIndex:
             self.played.add(position)
             return position
         return slot.last if self.options.allow_repeats else None
-
-    def has(self, key: MatchKey) -> bool:
-        slot = self._slots.get(key)
-        return slot is not None and (bool(slot.pending) or self.options.allow_repeats)
 
     def unplayed(self) -> list[int]:
         return [i for i in range(len(self.interactions)) if i not in self.played]
