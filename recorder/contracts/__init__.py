@@ -1,0 +1,1 @@
+"""Provider contracts: OpenAPI specs loaded, prepared, and checked against recorded traffic."""
