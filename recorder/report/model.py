@@ -83,6 +83,11 @@ class Report:
     ``notes`` are lines a reader should see that are not findings: a provider with no spec, a
     legacy host no spec covers. ``kind`` lets renderers word headings ("contract check" or
     "spec diff") without knowing who produced the report.
+
+    ``sources`` lists every file checked, clean ones included, so the JUnit report can show a
+    clean file as a passing testcase (CI dashboards then see it was checked, not forgotten).
+    It stays out of :meth:`to_json` on purpose: the JSON keys are a published interface and
+    ``summary.files`` already counts these files.
     """
 
     title: str
@@ -90,6 +95,7 @@ class Report:
     findings: list[Finding] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     kind: str = "verify-contracts"
+    sources: list[str] = field(default_factory=list)
 
     def count(self) -> None:
         """Recompute the finding counters from the list (producers call this once at the end)."""
