@@ -46,6 +46,9 @@ class Provider:
     volatile_headers: tuple[str, ...] = ()
     secrets: SecretRules = field(default_factory=SecretRules)
     source: str = "builtin"
+    # Known ways the provider's real traffic departs from its own spec, accepted by
+    # verify-contracts (see recorder.contracts.quirks for the names).
+    contract_quirks: tuple[str, ...] = ()
 
     def merged(self, base: Provider) -> Provider:
         """This profile with ``base``'s secret rules and volatile headers added in."""
@@ -59,6 +62,7 @@ class Provider:
             volatile_headers=_union(base.volatile_headers, self.volatile_headers),
             secrets=self.secrets.merged(base.secrets),
             source=self.source,
+            contract_quirks=self.contract_quirks,
         )
 
     def is_volatile(self, header: str) -> bool:
@@ -68,7 +72,7 @@ class Provider:
 def parse_profile(data: Mapping[str, Any], *, name: str, source: str) -> Provider:
     """Build a Provider from a TOML table; BadInput names the source and the key on error."""
     known = {"name", "description", "hosts", "body_encoding", "api_version_header", "spec_url",
-             "volatile_headers", "secrets"}
+             "volatile_headers", "secrets", "contract_quirks"}
     unknown = sorted(set(data) - known)
     if unknown:
         raise BadInput(source, f"unknown key {unknown[0]!r} in provider {name!r}")
@@ -98,6 +102,7 @@ def parse_profile(data: Mapping[str, Any], *, name: str, source: str) -> Provide
         volatile_headers=_str_tuple(data.get("volatile_headers", ()), source, f"{name}.volatile_headers"),
         secrets=secrets,
         source=source,
+        contract_quirks=_str_tuple(data.get("contract_quirks", ()), source, f"{name}.contract_quirks"),
     )
 
 

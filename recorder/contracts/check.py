@@ -1,0 +1,214 @@
+"""One recorded exchange checked against one prepared spec: route, request, response.
+
+The checker returns :class:`Problem` objects (rule, part, JSON-pointer location, message); the
+caller knows which file and interaction they belong to and turns them into report findings.
+What deliberately is *not* a problem: missing or placeholder credentials (cassettes are
+scrubbed on purpose), request headers the spec does not mention, and values a scrubber replaced
+with a placeholder (``<REDACTED>``): the recording hides them, so we cannot judge them.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from recorder.cassette.forms import decode_form
+from recorder.cassette.model import Request, Response
+from recorder.contracts.coerce import coerce, make_resolver, split_array
+from recorder.contracts.prepare import Operation, PreparedSpec
+from recorder.contracts.router import Route, Router
+from recorder.contracts.validator import SchemaBank, Violation
+from recorder.secrets.patterns import has_marker, is_auth_name, strip_tokens
+
+FORM = "application/x-www-form-urlencoded"
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    part: str               # request | response
+    location: str           # JSON pointer: /body/amount, /query/limit, /status
+    rule: str
+    message: str
+    severity: str = "error"
+    expected: str | None = None
+    actual: Any = None
+
+
+class SpecChecker:
+    """A prepared spec with its router and compiled schemas: checks exchanges, fast."""
+
+    def __init__(self, spec: PreparedSpec) -> None:
+        self.spec = spec
+        self.router = Router(spec)
+        self.bank = SchemaBank(spec.components)
+        self.resolve = make_resolver(spec.components)
+
+    # -- routing ---------------------------------------------------------------------------
+    def route(self, method: str, url: str) -> Route:
+        return self.router.route(method, url)
+
+    def prime(self, op: Operation, request_type: str | None, status: int | None, response_type: str | None) -> None:
+        """Register the schemas an exchange will need, so one compile serves a whole run."""
+        if request_type is not None:
+            self._request_key(op, request_type)
+        if status is not None and response_type is not None:
+            self._response_key(op, status, response_type)
+
+    # -- request ---------------------------------------------------------------------------
+    def check_request(self, op: Operation, route: Route, request: Request, url: str | None = None) -> list[Problem]:
+        """``url`` overrides the request's own (a hand-edited recording turned back into a URL)."""
+        media = _body_media(request)
+        key, body_spec = self._request_key(op, media)
+        value: dict[str, Any] = {"path": {}, "query": {}, "header": {}}
+        problems: list[Problem] = []
+        query = decode_form(urlsplit(url or request.uri).query)
+        for param in op.params:
+            if param.location == "path":
+                raw = route.path_params.get(param.name)
+            elif param.location == "query":
+                raw = query.pop(param.name, None)
+            elif param.location == "header":
+                raw = None if is_auth_name(param.name) else request.headers.get(param.name)
+            else:
+                continue
+            if raw is None:
+                continue
+            raw = split_array(raw, param.schema, param.style, param.explode, self.resolve)
+            value[param.location][param.name] = coerce(raw, param.schema, self.resolve)
+        for name in query:
+            if not is_auth_name(name):
+                problems.append(Problem("request", f"/query/{_escape(name)}", "unknown-parameter",
+                                        f"query parameter {name!r} is not documented for this operation",
+                                        "warning", expected="absent", actual=query[name]))
+        if body_spec is not None and request.body and (media == FORM or _is_json(media or "")):
+            body, error = _decode_body(request.body.decoded, media)
+            if error:
+                problems.append(Problem("request", "/body", "invalid-body", error))
+            else:
+                value["body"] = coerce(body, body_spec["schema"], self.resolve) if media == FORM else body
+        problems.extend(_problems("request", self.bank.violations(key, value)))
+        return problems
+
+    def _request_key(self, op: Operation, media: str | None) -> tuple[str, dict[str, Any] | None]:
+        body_type = _pick_media(op.request_body, media) if media else None
+        body_spec = op.request_body.get(body_type) if body_type else None
+        key = f"req:{op.index}:{body_type or '-'}"
+        if key not in self.bank:
+            self.bank.register(key, _envelope(op, body_spec))
+        return key, body_spec
+
+    # -- response --------------------------------------------------------------------------
+    def check_response(self, op: Operation, response: Response) -> list[Problem]:
+        documented = op.response_for(response.status)
+        if documented is None:
+            listed = ", ".join(sorted(op.responses)) or "none"
+            return [Problem("response", "/status", "undocumented-status",
+                            f"status {response.status} is not documented for {op.op_id} (documented: {listed})",
+                            expected=listed, actual=response.status)]
+        status_key, content = documented
+        raw = response.body.decoded if response.body else b""
+        if not content or not raw.strip():
+            return []  # no body documented, or none sent: nothing to compare
+        media = response.content_type or "application/json"
+        picked = _pick_media(content, media)
+        if picked is None:
+            return [Problem("response", "/header/content-type", "content-type",
+                            f"content type {media!r} is not documented for status {status_key}",
+                            expected=", ".join(content), actual=media)]
+        schema = content[picked]
+        if schema is None or not _is_json(picked):
+            return []
+        body, error = _decode_body(raw, "application/json")
+        if error:
+            return [Problem("response", "/body", "invalid-body", error)]
+        key = self._response_key(op, response.status, picked)
+        return _problems("response", self.bank.violations(key, body), prefix="/body")
+
+    def _response_key(self, op: Operation, status: int, media: str) -> str:
+        documented = op.response_for(status)
+        if documented is None:
+            return ""
+        status_key, content = documented
+        picked = _pick_media(content, media)
+        if picked is None or content.get(picked) is None:
+            return ""
+        key = f"res:{op.index}:{status_key}:{picked}"
+        if key not in self.bank:
+            self.bank.register(key, content[picked])
+        return key
+
+
+def _envelope(op: Operation, body_spec: dict[str, Any] | None) -> dict[str, Any]:
+    """One schema for the whole request: path, query and header parameters, and the body."""
+    groups: dict[str, dict[str, Any]] = {}
+    for location in ("path", "query", "header"):
+        params = [p for p in op.params if p.location == location]
+        required = [p.name for p in params if p.required and location != "header"]
+        group: dict[str, Any] = {"type": "object", "properties": {p.name: p.schema for p in params}}
+        if required:
+            group["required"] = required
+        groups[location] = group
+    if body_spec is not None:
+        groups["body"] = body_spec["schema"]
+    envelope: dict[str, Any] = {"type": "object", "properties": groups}
+    return envelope
+
+
+def _problems(part: str, violations: list[Violation], prefix: str = "") -> list[Problem]:
+    out = []
+    for v in violations:
+        if isinstance(v.actual, str) and v.rule != "undocumented-field" and (
+                has_marker(v.actual) or strip_tokens(v.actual) != v.actual):
+            continue  # a scrubbed placeholder (<REDACTED>, <STRIPE_ID>), not the provider's value
+        location = prefix + "".join("/" + _escape(str(step)) for step in v.path)
+        out.append(Problem(part, location or "/", v.rule, v.message, v.severity, v.expected, v.actual))
+    return out
+
+
+def _escape(token: str) -> str:
+    return token.replace("~", "~0").replace("/", "~1")
+
+
+def _body_media(request: Request) -> str | None:
+    if not request.body:
+        return None
+    declared = request.content_type
+    if declared:
+        return declared
+    head = request.body.decoded.lstrip()[:1]
+    return "application/json" if head in (b"{", b"[") else FORM
+
+
+def _is_json(media: str) -> bool:
+    return media == "application/json" or media.endswith("+json") or media == "*/*"
+
+
+def _pick_media(content: dict[str, Any], media: str | None) -> str | None:
+    """The documented media type that covers ``media``: exact, JSON family, wildcard."""
+    if not media:
+        return None
+    if media in content:
+        return media
+    if _is_json(media):
+        for candidate in content:
+            if _is_json(candidate.split(";")[0].strip()):
+                return candidate
+    major = media.split("/")[0]
+    for candidate in (f"{major}/*", "*/*"):
+        if candidate in content:
+            return candidate
+    return None
+
+
+def _decode_body(raw: bytes, media: str | None) -> tuple[Any, str | None]:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None, "body is not UTF-8 text"
+    if media == FORM:
+        return decode_form(text), None
+    try:
+        return json.loads(text), None
+    except ValueError as exc:
+        return None, f"body is not valid JSON ({exc.msg} at char {exc.pos})"

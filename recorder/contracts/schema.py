@@ -1,0 +1,146 @@
+"""OpenAPI schema objects turned into plain JSON Schema 2020-12 that a fast validator can run.
+
+OpenAPI 3.0 schemas are *almost* JSON Schema. The differences that matter on real specs:
+
+* ``nullable: true`` is not JSON Schema. Beside ``type`` it widens the type; beside ``anyOf``
+  without ``type`` (Stripe's expandable fields: an id string, the expanded object, or null) a
+  literal reading makes null invalid, which is how plain openapi-core rejects correct traffic.
+  We turn it into ``anyOf: [..., {"type": "null"}]`` (and add ``null`` to an ``enum``).
+* ``exclusiveMinimum: true`` (a flag in 3.0) becomes the numeric bound of 2020-12.
+* Prose (``description``, ``example``, ``x-*`` extensions) is dropped: it is most of the bytes
+  of Stripe's 5 MB spec and nothing validates against it.
+
+The *strict* form adds ``unevaluatedProperties: false`` to every object schema that lists its
+``properties`` without saying what else is allowed. A response that passes the strict form
+passes the contract with nothing to report (the fast path); when only the strict additions fail,
+the extra fields are ``undocumented-field`` warnings: the provider sent something the spec does
+not describe yet. ``unevaluatedProperties`` (not ``additionalProperties``) so that ``allOf``
+compositions, whose properties live in several subschemas, are judged as a whole.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+# Keys that describe, never constrain. Only dropped where they are schema keywords: a property
+# *named* "description" (Stripe's charge has one) lives under "properties" and is kept.
+_PROSE = frozenset({"description", "example", "examples", "title", "externalDocs", "xml",
+                    "deprecated", "readOnly", "writeOnly", "discriminator", "$comment"})
+_NAME_MAPS = frozenset({"properties", "patternProperties", "$defs", "definitions",
+                        "dependentSchemas"})
+_TYPES_WITH_NULL = ("null",)
+
+
+def to_json_schema(schema: Any, *, openapi_31: bool = False) -> Any:
+    """One OpenAPI schema object as JSON Schema 2020-12 (refs left as they are)."""
+    if isinstance(schema, list):
+        return [to_json_schema(item, openapi_31=openapi_31) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key in _PROSE or key.startswith("x-"):
+            continue
+        if key in _NAME_MAPS and isinstance(value, dict):
+            out[key] = {name: to_json_schema(sub, openapi_31=openapi_31) for name, sub in value.items()}
+        elif key in ("enum", "const", "default", "required"):
+            out[key] = value
+        else:
+            out[key] = to_json_schema(value, openapi_31=openapi_31)
+    if openapi_31:
+        return out
+    _fix_exclusive_bounds(out)
+    if out.pop("nullable", False) is True:
+        out = _widen_to_null(out)
+    else:
+        out.pop("nullable", None)
+    return out
+
+
+def _fix_exclusive_bounds(out: dict[str, Any]) -> None:
+    for flag, bound in (("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")):
+        if out.get(flag) is True and bound in out:
+            out[flag] = out.pop(bound)
+        elif isinstance(out.get(flag), bool):
+            del out[flag]
+
+
+def _widen_to_null(out: dict[str, Any]) -> dict[str, Any]:
+    if "enum" in out and None not in out["enum"]:
+        out["enum"] = [*out["enum"], None]
+    kind = out.get("type")
+    if isinstance(kind, str):
+        out["type"] = [kind, "null"]
+        return out
+    if isinstance(kind, list):
+        if "null" not in kind:
+            out["type"] = [*kind, "null"]
+        return out
+    if any(k in out for k in ("anyOf", "oneOf", "allOf", "$ref", "not")):
+        return {"anyOf": [out, {"type": "null"}]}
+    return out  # no type at all: anything, null included, is already valid
+
+
+def strict_form(schema: Any, *, allof_parts: frozenset[str] = frozenset()) -> Any:
+    """``schema`` with ``unevaluatedProperties: false`` where the spec left objects open.
+
+    ``allof_parts`` are component refs used as ``allOf`` parts somewhere: closing them would
+    reject the sibling parts' properties, so the composing schema is closed instead.
+    """
+    if isinstance(schema, list):
+        return [strict_form(item, allof_parts=allof_parts) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key in _NAME_MAPS and isinstance(value, dict):
+            out[key] = {name: strict_form(sub, allof_parts=allof_parts) for name, sub in value.items()}
+        elif key in ("enum", "const", "default", "required"):
+            out[key] = value
+        else:
+            out[key] = strict_form(value, allof_parts=allof_parts)
+    if _is_open_object(out):
+        out["unevaluatedProperties"] = False
+    return out
+
+
+def _is_open_object(schema: dict[str, Any]) -> bool:
+    if any(k in schema for k in ("additionalProperties", "patternProperties", "unevaluatedProperties")):
+        return False
+    if "properties" in schema:
+        return bool(schema["properties"])
+    parts = schema.get("allOf")
+    if isinstance(parts, list) and parts:  # a composition of object parts: close the whole
+        return all(isinstance(p, dict) and ("properties" in p or "$ref" in p) for p in parts)
+    return False
+
+
+def allof_part_refs(schemas: Any) -> frozenset[str]:
+    """Every ``$ref`` that appears directly as an ``allOf`` part anywhere in ``schemas``."""
+    found: set[str] = set()
+    stack = [schemas]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            parts = node.get("allOf")
+            if isinstance(parts, list):
+                found.update(p["$ref"] for p in parts if isinstance(p, dict) and isinstance(p.get("$ref"), str))
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return frozenset(found)
+
+
+def close_components(components: dict[str, Any], prefix: str = "#/components/schemas/") -> dict[str, Any]:
+    """The strict form of every component, leaving allOf parts open (see :func:`strict_form`)."""
+    parts = allof_part_refs(components)
+    closed: dict[str, Any] = {}
+    for name, schema in components.items():
+        if prefix + name in parts:
+            # Close only its nested objects; the part itself is closed by whoever composes it.
+            inner = strict_form(schema, allof_parts=parts)
+            if isinstance(inner, dict) and isinstance(schema, dict) and "unevaluatedProperties" not in schema:
+                inner.pop("unevaluatedProperties", None)
+            closed[name] = inner
+        else:
+            closed[name] = strict_form(schema, allof_parts=parts)
+    return closed

@@ -1,0 +1,275 @@
+"""``verify-contracts`` as a library call: files in, a report of findings out.
+
+Two passes over the loaded exchanges. The first routes every request to its operation and
+registers the schemas it will need (cheap); the second validates, after each spec's schemas
+were compiled once. Interactions of providers without a contract (EasyPost publishes no
+OpenAPI spec) and hosts a spec does not serve (a legacy endpoint) are *skipped* with a note,
+never reported as contract errors: the report only says what it can stand behind.
+"""
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from recorder.cassette.convert import find_cassette_files
+from recorder.cassette.load import load_cassette
+from recorder.cassette.model import Request, Response
+from recorder.contracts.check import Problem, SpecChecker
+from recorder.contracts.prepare import PreparedSpec
+from recorder.contracts.quirks import check_quirk_names, forgiven
+from recorder.contracts.router import Route
+from recorder.contracts.specset import SpecSet
+from recorder.providers.registry import ProviderRegistry, load_registry
+from recorder.replay.mocks import Mock, is_mock_file, load_mock
+from recorder.report.model import Finding, Report, Summary
+from recorder.secrets.detect import find_secrets
+from recorder.secrets.patterns import is_auth_name
+
+_MOCK_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+@dataclass(slots=True)
+class Exchange:
+    """A request/response pair to judge: from a cassette interaction or a mock file."""
+
+    source: str
+    index: int | None           # interaction index; None for a mock file
+    provider: str
+    api_version: str | None
+    request: Request | None     # None for a mock: only its response is a contract
+    response: Response
+    method: str
+    url: str
+
+
+@dataclass(slots=True)
+class _Planned:
+    exchange: Exchange
+    spec: PreparedSpec
+    route: Route
+
+
+def collect_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[Path]]:
+    """Cassettes and mock files under the given files/folders (mocks told apart by ``type: MOCK``)."""
+    cassettes: list[Path] = []
+    mocks: list[Path] = []
+    for path in find_cassette_files(paths):
+        (mocks if path.suffix.lower() in (".yaml", ".yml") and is_mock_file(path) else cassettes).append(path)
+    return cassettes, mocks
+
+
+def load_exchanges(cassettes: list[Path], mocks: list[Path], registry: ProviderRegistry) -> list[Exchange]:
+    exchanges: list[Exchange] = []
+    for path in cassettes:
+        cassette = load_cassette(path, registry=registry)
+        for index, interaction in enumerate(cassette.interactions):
+            request = interaction.request
+            provider = interaction.provider or _provider_for(registry, request.uri)
+            url = regexp_to_url(request.uri)
+            exchanges.append(Exchange(_display(path), index, provider, interaction.api_version, request,
+                                      interaction.response, request.method.upper(), url))
+    for path in mocks:
+        mock = load_mock(path)
+        provider = registry.for_host(mock.target)
+        exchanges.append(Exchange(_display(path), None, provider.name if provider else "generic", None, None,
+                                  mock.response(), mock.method or "", _mock_url(mock)))
+    return exchanges
+
+
+def verify_exchanges(exchanges: list[Exchange], specs: SpecSet, *, files: int = 0,
+                     started: float | None = None, quirks: dict[str, tuple[str, ...]] | None = None) -> Report:
+    started = time.perf_counter() if started is None else started
+    summary = Summary(files=files, interactions=len(exchanges))
+    report = Report(title="Contract check", summary=summary)
+    skipped: Counter[str] = Counter()
+    planned: list[_Planned] = []
+    quirks_of = quirks or {}
+    for exchange in exchanges:
+        documents = specs.pick(exchange.provider, exchange.api_version)
+        if not documents:
+            skipped[f"{exchange.provider}: no contract (no spec given or pinned for this provider)"] += 1
+            continue
+        spec, route = _route_any(specs, documents, exchange)
+        damage = _damaged_url(exchange.url) if route.operation is None else None
+        if damage:  # a placeholder where an id would route fine is a scrubbed id, not damage
+            report.findings.append(_damaged(exchange, damage))
+            skipped[f"{exchange.provider}: damaged recording, not checked ({damage})"] += 1
+            continue
+        if not route.host_known:
+            host = urlsplit(exchange.url).hostname
+            reason = f"host {host} is not served by the {exchange.provider} spec" if host \
+                else "the request URI is not a plain URL (hand-edited into a pattern?)"
+            skipped[f"{exchange.provider}: {reason}"] += 1
+            continue
+        if route.operation is None:
+            report.findings.append(_unknown_operation(exchange, route, spec))
+            summary.validated += 1
+            continue
+        specs.checker(spec).prime(route.operation, _media(exchange.request), exchange.response.status,
+                                  exchange.response.content_type or "application/json")
+        planned.append(_Planned(exchange, spec, route))
+    for item in planned:
+        checker = specs.checker(item.spec)
+        op = item.route.operation
+        assert op is not None
+        problems: list[Problem] = []
+        if item.exchange.request is not None:
+            problems.extend(checker.check_request(op, item.route, item.exchange.request, item.exchange.url))
+        problems.extend(checker.check_response(op, item.exchange.response))
+        quirks = quirks_of.get(item.exchange.provider, ())
+        report.findings.extend(_finding(item, p) for p in problems
+                               if not forgiven(quirks, p.part, p.rule, p.expected, p.actual))
+        summary.validated += 1
+    summary.skipped = sum(skipped.values())
+    report.notes.extend(f"{reason} ({count} skipped)" for reason, count in sorted(skipped.items()))
+    summary.duration_s = time.perf_counter() - started
+    report.count()
+    return report
+
+
+def verify_paths(paths: Iterable[str | Path], specs: SpecSet, *, registry: ProviderRegistry | None = None) -> Report:
+    """Every cassette and mock file under ``paths`` checked against ``specs``."""
+    started = time.perf_counter()
+    registry = registry or load_registry()
+    cassettes, mocks = collect_files(paths)
+    exchanges = load_exchanges(cassettes, mocks, registry)
+    quirks = {}
+    for provider in registry:
+        check_quirk_names(provider.name, provider.contract_quirks)
+        quirks[provider.name] = provider.contract_quirks
+    report = verify_exchanges(exchanges, specs, files=len(cassettes) + len(mocks), started=started, quirks=quirks)
+    report.sources = [_display(p) for p in [*cassettes, *mocks]]
+    return report
+
+
+def _route_any(specs: SpecSet, documents: list[PreparedSpec], exchange: Exchange) -> tuple[PreparedSpec, Route]:
+    """The first document that has the operation; else the one that knows the host (for the finding)."""
+    best: tuple[PreparedSpec, Route] | None = None
+    for spec in documents:
+        route = _route(specs.checker(spec), exchange)
+        if route.operation is not None:
+            return spec, route
+        if best is None or (route.host_known and not best[1].host_known):
+            best = (spec, route)
+    assert best is not None
+    return best
+
+
+_PLACEHOLDER_TOKEN = re.compile(r"<[A-Za-z0-9_.-]+>|%3C[A-Za-z0-9_.-]+%3E", re.IGNORECASE)
+
+
+def _damaged_url(url: str) -> str | None:
+    """Why a recorded path cannot be judged: a scrubber's placeholder replaced part of it."""
+    path = urlsplit(url).path
+    token = _PLACEHOLDER_TOKEN.search(path)
+    return f"placeholder {token.group(0)} inside the request path" if token else None
+
+
+def _damaged(exchange: Exchange, damage: str) -> Finding:
+    return Finding(source=exchange.source, interaction=exchange.index, provider=exchange.provider,
+                   operation=None, method=exchange.method or None, path=urlsplit(exchange.url).path,
+                   status=exchange.response.status, part="request", location="/path", rule="damaged-recording",
+                   message=f"not checked: {damage} (a filter over-substituted when the cassette was scrubbed)",
+                   severity="warning")
+
+
+def _route(checker: SpecChecker, exchange: Exchange) -> Route:
+    if exchange.method:
+        return checker.route(exchange.method, exchange.url)
+    # A mock without mockMethod: the operation on that path, trying the usual methods in turn.
+    first = None
+    for method in _MOCK_METHODS:
+        route = checker.route(method, exchange.url)
+        if route.operation is not None and route.operation.response_for(exchange.response.status):
+            return route
+        first = first or (route if route.operation is not None else None)
+    return first or checker.route("GET", exchange.url)
+
+
+def _media(request: Request | None) -> str | None:
+    if request is None or not request.body:
+        return None
+    return request.content_type or None
+
+
+def _unknown_operation(exchange: Exchange, route: Route, spec: PreparedSpec) -> Finding:
+    path = urlsplit(exchange.url).path
+    # The provider answered 404 as well: the recording agrees the endpoint does not exist.
+    severity = "warning" if exchange.response.status == 404 else "error"
+    what = (f"{exchange.method or 'this method'} is not documented for {path}" if route.path_known
+            else f"no operation in the spec matches {exchange.method} {path}")
+    what += f" (spec {spec.title or exchange.provider} {spec.version})"
+    return Finding(source=exchange.source, interaction=exchange.index, provider=exchange.provider,
+                   operation=None, method=exchange.method or None, path=path, status=exchange.response.status,
+                   part="request", location="/path", rule="unknown-operation", message=what, severity=severity,
+                   actual=f"{exchange.method} {path}")
+
+
+def _finding(item: _Planned, problem: Problem) -> Finding:
+    op = item.route.operation
+    assert op is not None
+    severity, message = problem.severity, problem.message
+    recorded = item.exchange.api_version
+    if recorded and recorded != item.spec.version:
+        # Judged by another version's contract (none given for the recorded one): differences
+        # are expected drift between versions, worth seeing but not failing the build over.
+        if severity == "error":
+            severity = "warning"
+        message += f" [recorded with API version {recorded}, checked against {item.spec.version}]"
+    return Finding(source=item.exchange.source, interaction=item.exchange.index, provider=item.exchange.provider,
+                   operation=op.op_id, method=op.method, path=op.path, status=item.exchange.response.status,
+                   part=problem.part, location=problem.location, rule=problem.rule, message=message,
+                   severity=severity, expected=problem.expected,  # type: ignore[arg-type]
+                   actual=render_value(problem.actual, problem.location))
+
+
+def render_value(value: Any, location: str = "") -> str | None:
+    """A short, secret-free rendering of a recorded value for the report."""
+    if value is None:
+        return None
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+    field_name = location.rsplit("/", 1)[-1]
+    if (field_name and is_auth_name(field_name)) or find_secrets(text):
+        return "<redacted: looks like a credential>"
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+_REGEXP_URI = re.compile(r"^/\^?(?P<body>https?:.*?)\$?/[imx]*$")
+_REGEXP_WILDCARD = re.compile(r"\.[*+]\??|\[\^?[^\]]*\][*+]")
+
+
+def regexp_to_url(uri: str) -> str:
+    """A URL from a request URI hand-edited into a Ruby regexp (``/^https:\\/\\/api\\.twilio.../``).
+
+    Wildcards become a stand-in value: they always replace an id, which routes to the templated
+    segment (``Accounts/.*/Messages.json`` -> ``Accounts/{AccountSid}/Messages.json``).
+    """
+    match = _REGEXP_URI.match(uri)
+    if match is None:
+        return uri
+    body = _REGEXP_WILDCARD.sub("<wildcard>", match.group("body"))
+    return re.sub(r"\\(.)", r"\1", body)
+
+
+def _provider_for(registry: ProviderRegistry, uri: str) -> str:
+    provider = registry.for_host(urlsplit(uri).hostname or "")
+    return provider.name if provider else "generic"
+
+
+def _mock_url(mock: Mock) -> str:
+    # A wildcard stands for one path segment's value; any value routes to the templated segment.
+    return f"https://{mock.target}{mock.path.replace('*', 'mock')}"
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
