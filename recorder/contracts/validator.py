@@ -120,8 +120,9 @@ def _explain(error: Any, root_value: Any, strip: int) -> list[Violation]:
     if name == "Format":
         return [Violation(rule, path, f"value does not match format {details.get('format')!r}",
                           expected=str(details.get("format")), actual=actual)]
-    return [Violation(rule, path, _strip_instance(error.message), expected=_short(details) if details else None,
-                      actual=actual)]
+    expected = next(iter(details.values())) if len(details) == 1 else details
+    return [Violation(rule, path, _strip_instance(error.message),
+                      expected=_short(expected) if details else None, actual=actual)]
 
 
 def _explain_branches(branches: list[list[Any]], path: tuple[Any, ...], root_value: Any,

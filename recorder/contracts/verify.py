@@ -215,19 +215,39 @@ def _unknown_operation(exchange: Exchange, route: Route, spec: PreparedSpec) -> 
 def _finding(item: _Planned, problem: Problem) -> Finding:
     op = item.route.operation
     assert op is not None
-    severity, message = problem.severity, problem.message
-    recorded = item.exchange.api_version
-    if recorded and recorded != item.spec.version:
-        # Judged by another version's contract (none given for the recorded one): differences
-        # are expected drift between versions, worth seeing but not failing the build over.
-        if severity == "error":
-            severity = "warning"
-        message += f" [recorded with API version {recorded}, checked against {item.spec.version}]"
+    severity, message = _weigh(item, problem)
     return Finding(source=item.exchange.source, interaction=item.exchange.index, provider=item.exchange.provider,
                    operation=op.op_id, method=op.method, path=op.path, status=item.exchange.response.status,
                    part=problem.part, location=problem.location, rule=problem.rule, message=message,
                    severity=severity, expected=problem.expected,  # type: ignore[arg-type]
                    actual=render_value(problem.actual, problem.location))
+
+
+def _weigh(item: _Planned, problem: Problem) -> tuple[str, str]:
+    """Severity in the light of what the recording itself proves.
+
+    A recording is the provider's own behaviour at the time; a mock is somebody's belief. So:
+    a field the spec now requires but a *recorded* response lacks was added after the recording
+    (re-record; warning). A request field the spec does not list but the provider accepted (2xx)
+    is deprecated or undocumented, not wrong (warning). And an interaction judged by another API
+    version's spec (none given for its own) shows drift between versions (warning). Everything
+    else keeps the checker's severity; mock files are always judged strictly.
+    """
+    severity, message = problem.severity, problem.message
+    recorded = item.exchange.request is not None
+    status = item.exchange.response.status
+    if severity == "error" and recorded:
+        if problem.part == "response" and problem.rule == "required":
+            severity = "warning"
+            message += "; the provider sends it today but this recording lacks it: re-record"
+        elif problem.part == "request" and problem.rule == "additional-property" and 200 <= status < 300:
+            severity = "warning"
+            message += f"; the provider accepted it (status {status}): deprecated or undocumented"
+    version = item.exchange.api_version
+    if version and version != item.spec.version:
+        severity = "warning" if severity == "error" else severity
+        message += f" [recorded with API version {version}, checked against {item.spec.version}]"
+    return severity, message
 
 
 def render_value(value: Any, location: str = "") -> str | None:
