@@ -13,7 +13,7 @@ import re
 import time
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -54,6 +54,7 @@ class _Planned:
     exchange: Exchange
     spec: PreparedSpec
     route: Route
+    alternatives: list[Route] = field(default_factory=list)   # a mock without mockMethod
 
 
 def collect_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[Path]]:
@@ -112,9 +113,12 @@ def verify_exchanges(exchanges: list[Exchange], specs: SpecSet, *, files: int = 
             report.findings.append(_unknown_operation(exchange, route, spec))
             summary.validated += 1
             continue
-        specs.checker(spec).prime(route.operation, _media(exchange.request), exchange.response.status,
-                                  exchange.response.content_type or "application/json")
-        planned.append(_Planned(exchange, spec, route))
+        alternatives = _mock_candidates(specs.checker(spec), exchange) if not exchange.method else [route]
+        for candidate in alternatives:
+            assert candidate.operation is not None
+            specs.checker(spec).prime(candidate.operation, _media(exchange.request), exchange.response.status,
+                                      exchange.response.content_type or "application/json")
+        planned.append(_Planned(exchange, spec, route, alternatives))
     for item in planned:
         checker = specs.checker(item.spec)
         op = item.route.operation
@@ -123,6 +127,9 @@ def verify_exchanges(exchanges: list[Exchange], specs: SpecSet, *, files: int = 
         if item.exchange.request is not None:
             problems.extend(checker.check_request(op, item.route, item.exchange.request, item.exchange.url))
         problems.extend(checker.check_response(op, item.exchange.response))
+        if len(item.alternatives) > 1:
+            item.route, problems = _best_fit(checker, item.exchange, item.alternatives)
+            op = item.route.operation
         quirks = quirks_of.get(item.exchange.provider, ())
         report.findings.extend(_finding(item, p) for p in problems
                                if not forgiven(quirks, p.part, p.rule, p.expected, p.actual))
@@ -183,14 +190,33 @@ def _damaged(exchange: Exchange, damage: str) -> Finding:
 def _route(checker: SpecChecker, exchange: Exchange) -> Route:
     if exchange.method:
         return checker.route(exchange.method, exchange.url)
-    # A mock without mockMethod: the operation on that path, trying the usual methods in turn.
-    first = None
-    for method in _MOCK_METHODS:
-        route = checker.route(method, exchange.url)
-        if route.operation is not None and route.operation.response_for(exchange.response.status):
-            return route
-        first = first or (route if route.operation is not None else None)
-    return first or checker.route("GET", exchange.url)
+    candidates = _mock_candidates(checker, exchange)
+    return candidates[0] if candidates else checker.route("GET", exchange.url)
+
+
+def _mock_candidates(checker: SpecChecker, exchange: Exchange) -> list[Route]:
+    """A mock without mockMethod: every operation on its path that documents its status."""
+    routes = [checker.route(method, exchange.url) for method in _MOCK_METHODS]
+    found = [r for r in routes if r.operation is not None]
+    with_status = [r for r in found if r.operation and r.operation.response_for(exchange.response.status)]
+    return with_status or found
+
+
+def _best_fit(checker: SpecChecker, exchange: Exchange, candidates: list[Route]) -> tuple[Route, list[Problem]]:
+    """The operation whose documented response the mock body fits best.
+
+    A body that contradicts a schema (wrong type or enum: ``object: charge`` against a list) fits
+    worse than one that names fields the schema lacks, which fits worse than an incomplete one.
+    """
+    judged = []
+    for route in candidates:
+        assert route.operation is not None
+        problems = checker.check_response(route.operation, exchange.response)
+        contradictions = sum(1 for p in problems if p.rule not in ("required", "undocumented-field"))
+        unknown = sum(1 for p in problems if p.rule == "undocumented-field")
+        judged.append(((contradictions, unknown, len(problems)), route, problems))
+    _, route, problems = min(judged, key=lambda item: item[0])
+    return route, problems
 
 
 def _media(request: Request | None) -> str | None:
