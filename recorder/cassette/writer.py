@@ -31,12 +31,10 @@ text decoded, one-line JSON pretty-printed, Content-Length fixed to match.
 """
 from __future__ import annotations
 
-import contextlib
-import os
-import secrets
 from collections.abc import Callable
 from pathlib import Path
 
+from recorder.atomic import atomic_write
 from recorder.cassette.bodies import readable_response_body
 from recorder.cassette.emit import binary_lines, block_indicator, block_lines, scalar
 from recorder.cassette.fastyaml import MARKER
@@ -74,43 +72,10 @@ def write_cassette(cassette: Cassette, path: str | Path, *, check: Check | None 
         check(data, path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        _atomic_write(path, data)
+        atomic_write(path, data)
     except OSError as exc:
         raise BadInput(path, f"cannot write: {exc.strerror or exc}") from None
     return path
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    # os.open with 0o666 lets the umask decide the mode, like a plain open() would.
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        with contextlib.suppress(FileNotFoundError):
-            os.chmod(tmp, path.stat().st_mode & 0o7777)  # keep the old file's permissions
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    _fsync_folder(path.parent)
-
-
-def _fsync_folder(folder: Path) -> None:
-    """Make the rename itself durable (POSIX); harmless where folders cannot be opened."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def _interaction(interaction: Interaction, out: list[str]) -> None:

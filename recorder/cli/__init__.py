@@ -30,7 +30,8 @@ app = typer.Typer(
 
 def _register() -> None:
     # Each command module attaches itself to ``app``; importing them here keeps main() cheap to read.
-    from recorder.cli import cassettes_cmd, providers_cmd, record_cmd, scan_cmd, verify_cmd  # noqa: F401
+    from recorder.cli import (cassettes_cmd, contracts_cmd, providers_cmd, record_cmd,  # noqa: F401
+                              scan_cmd, verify_cmd)
 
 
 def main(argv: list[str] | None = None) -> None:

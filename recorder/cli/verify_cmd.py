@@ -12,6 +12,8 @@ import typer
 
 from recorder.cli import app
 from recorder.config import load_project_config
+from recorder.contracts.nightly import Project, verify_latest
+from recorder.contracts.pinning import load_pinned, pinned_providers
 from recorder.contracts.specset import SpecSet, build_spec_set, parse_spec_option
 from recorder.contracts.verify import verify_paths
 from recorder.errors import BadInput
@@ -22,11 +24,12 @@ _FAIL_ON = ("error", "warning")
 
 
 def pinned_spec_set(contracts: Path, *, use_cache: bool = True) -> SpecSet:
-    """The specs pinned under ``contracts/<provider>/contract.json``."""
+    """The specs pinned under ``contracts/<provider>/`` (each checked against its lock)."""
     options: list[tuple[str, str | Path]] = []
-    if contracts.is_dir():
-        for contract in sorted(contracts.glob("*/contract.json")):
-            options.append((contract.parent.name, contract))
+    for provider in pinned_providers(contracts) if contracts.is_dir() else []:
+        pinned = load_pinned(provider, contracts)
+        if pinned is not None:
+            options.append((provider, pinned.contract_path))
     if not options:
         raise BadInput(contracts, "no pinned contracts here: pin one with `recorder contracts pull "
                                   "--provider NAME`, or pass --spec PROVIDER=PATH_OR_URL")
@@ -45,6 +48,8 @@ def verify_contracts_command(
     output: Path | None = typer.Option(None, "--output", metavar="FILE", help="Write the report here."),
     fail_on: str = typer.Option("error", "--fail-on", metavar="LEVEL", help="error | warning"),
     no_cache: bool = typer.Option(False, "--no-cache", help="Prepare specs afresh, ignoring the cache."),
+    latest: bool = typer.Option(False, "--latest", help="The nightly job: fetch each provider's current "
+                                "spec (or --spec), diff it against the pinned one, validate against it."),
 ) -> None:
     """Check recorded interactions and mock files against the providers' OpenAPI contracts."""
     if fmt not in FORMATS:
@@ -53,10 +58,17 @@ def verify_contracts_command(
         raise BadInput("--fail-on", f"expected error or warning, not {fail_on!r}")
     config = load_project_config()
     registry = load_registry()
-    if spec:
-        options = [parse_spec_option(value) for value in spec]
-        for provider, _ in options:
-            registry.get(provider)  # an unknown provider name is bad input, said before any work
+    options = [parse_spec_option(value) for value in spec or []]
+    for provider, _ in options:
+        registry.get(provider)  # an unknown provider name is bad input, said before any work
+    if latest:
+        if paths:
+            raise BadInput("--latest", "checks the project's own cassettes and mocks; give no PATH")
+        report = verify_latest(Project(config.cassettes, config.mocks, config.contracts), registry,
+                               overrides=dict(options))
+        write_report(report, fmt, output)
+        raise typer.Exit(report.exit_code(fail_on))
+    if options:
         specs = build_spec_set(list(options), use_cache=not no_cache)
     else:
         specs = pinned_spec_set(config.contracts, use_cache=not no_cache)

@@ -12,11 +12,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from recorder.atomic import atomic_write
 from recorder.contracts.schema import close_components, strict_form, to_json_schema
 from recorder.contracts.source import SpecDocument, parse_spec_bytes, read_source
 
@@ -243,10 +243,7 @@ def store_prepared(spec: PreparedSpec) -> None:
     target = _cache_file(spec.sha256)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".prep-", suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(spec.to_json(), handle, separators=(",", ":"))
-        os.replace(tmp, target)
+        atomic_write(target, json.dumps(spec.to_json(), separators=(",", ":")).encode("utf-8"))
     except OSError:
         return
 

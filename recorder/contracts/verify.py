@@ -160,7 +160,7 @@ def _route_any(specs: SpecSet, documents: list[PreparedSpec], exchange: Exchange
     """The first document that has the operation; else the one that knows the host (for the finding)."""
     best: tuple[PreparedSpec, Route] | None = None
     for spec in documents:
-        route = _route(specs.checker(spec), exchange)
+        route = route_exchange(specs.checker(spec), exchange)
         if route.operation is not None:
             return spec, route
         if best is None or (route.host_known and not best[1].host_known):
@@ -187,7 +187,7 @@ def _damaged(exchange: Exchange, damage: str) -> Finding:
                    severity="warning")
 
 
-def _route(checker: SpecChecker, exchange: Exchange) -> Route:
+def route_exchange(checker: SpecChecker, exchange: Exchange) -> Route:
     if exchange.method:
         return checker.route(exchange.method, exchange.url)
     candidates = _mock_candidates(checker, exchange)

@@ -5,15 +5,13 @@ keeping the format table here means a new format is one line, and both commands 
 """
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import secrets
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
+from recorder.atomic import atomic_write
 from recorder.errors import BadInput
 from recorder.report.html import render_html
 from recorder.report.junit import render_junit
@@ -61,24 +59,7 @@ def write_report(report: Report, fmt: str, output: Path | None = None, *,
     output = Path(output)
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
-        _atomic_write(output, text.encode("utf-8"))
+        atomic_write(output, text.encode("utf-8"))
     except OSError as exc:
         raise BadInput(output, f"cannot write the report: {exc.strerror or exc}") from None
     return output
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    # 0o666 under the umask, like a plain open(): the report is meant to be read by others
-    # (CI artifact upload, a web server), unlike mkstemp's 0o600.
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
