@@ -232,6 +232,9 @@ def _unknown_operation(exchange: Exchange, route: Route, spec: PreparedSpec) -> 
     what = (f"{exchange.method or 'this method'} is not documented for {path}" if route.path_known
             else f"no operation in the spec matches {exchange.method} {path}")
     what += f" (spec {spec.title or exchange.provider} {spec.version})"
+    if exchange.api_version and exchange.api_version != spec.version:
+        severity = "warning"  # an endpoint newer than the newest spec we were given
+        what += f" [recorded with API version {exchange.api_version}, checked against {spec.version}]"
     return Finding(source=exchange.source, interaction=exchange.index, provider=exchange.provider,
                    operation=None, method=exchange.method or None, path=path, status=exchange.response.status,
                    part="request", location="/path", rule="unknown-operation", message=what, severity=severity,
