@@ -59,11 +59,12 @@ def _types(shapes: list[dict[str, Any]]) -> set[str]:
         if "items" in shape:
             found.add("array")
         for value in shape.get("enum") or []:
-            found.add(_type_of(value))
+            found.add(json_type(value))
     return found
 
 
-def _type_of(value: Any) -> str:
+def json_type(value: Any) -> str:
+    """The JSON Schema type name of a decoded JSON value."""
     if isinstance(value, bool):
         return "boolean"
     if isinstance(value, int):

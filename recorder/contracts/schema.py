@@ -19,6 +19,7 @@ compositions, whose properties live in several subschemas, are judged as a whole
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 # Keys that describe, never constrain. Only dropped where they are schema keywords: a property
@@ -27,7 +28,22 @@ _PROSE = frozenset({"description", "example", "examples", "title", "externalDocs
                     "deprecated", "readOnly", "writeOnly", "discriminator", "$comment"})
 _NAME_MAPS = frozenset({"properties", "patternProperties", "$defs", "definitions",
                         "dependentSchemas"})
-_TYPES_WITH_NULL = ("null",)
+_DATA_KEYWORDS = frozenset({"enum", "const", "default", "required"})  # values, not subschemas
+
+
+def _rebuild(schema: dict[str, Any], child: Callable[[Any], Any], *, drop_prose: bool) -> dict[str, Any]:
+    """A copy of one schema level with ``child`` applied to every subschema below it."""
+    out: dict[str, Any] = {}
+    for key, value in schema.items():
+        if drop_prose and (key in _PROSE or key.startswith("x-")):
+            continue
+        if key in _NAME_MAPS and isinstance(value, dict):
+            out[key] = {name: child(sub) for name, sub in value.items()}
+        elif key in _DATA_KEYWORDS:
+            out[key] = value
+        else:
+            out[key] = child(value)
+    return out
 
 
 def to_json_schema(schema: Any, *, openapi_31: bool = False) -> Any:
@@ -36,16 +52,7 @@ def to_json_schema(schema: Any, *, openapi_31: bool = False) -> Any:
         return [to_json_schema(item, openapi_31=openapi_31) for item in schema]
     if not isinstance(schema, dict):
         return schema
-    out: dict[str, Any] = {}
-    for key, value in schema.items():
-        if key in _PROSE or key.startswith("x-"):
-            continue
-        if key in _NAME_MAPS and isinstance(value, dict):
-            out[key] = {name: to_json_schema(sub, openapi_31=openapi_31) for name, sub in value.items()}
-        elif key in ("enum", "const", "default", "required"):
-            out[key] = value
-        else:
-            out[key] = to_json_schema(value, openapi_31=openapi_31)
+    out = _rebuild(schema, lambda sub: to_json_schema(sub, openapi_31=openapi_31), drop_prose=True)
     if openapi_31:
         return out
     _fix_exclusive_bounds(out)
@@ -90,14 +97,7 @@ def strict_form(schema: Any, *, allof_parts: frozenset[str] = frozenset()) -> An
         return [strict_form(item, allof_parts=allof_parts) for item in schema]
     if not isinstance(schema, dict):
         return schema
-    out: dict[str, Any] = {}
-    for key, value in schema.items():
-        if key in _NAME_MAPS and isinstance(value, dict):
-            out[key] = {name: strict_form(sub, allof_parts=allof_parts) for name, sub in value.items()}
-        elif key in ("enum", "const", "default", "required"):
-            out[key] = value
-        else:
-            out[key] = strict_form(value, allof_parts=allof_parts)
+    out = _rebuild(schema, lambda sub: strict_form(sub, allof_parts=allof_parts), drop_prose=False)
     if _is_open_object(out):
         out["unevaluatedProperties"] = False
     return out
