@@ -9,7 +9,10 @@ request grows with the cassette. recorder builds a match-key index once per sess
    flatness (3,000 vs 10; target <= 1.5x) and 1,000 replays from the 3,000 cassette against
    vcrpy (target >= 100x; vcrpy's share is timed on a sample and extrapolated, as printed);
 2. 300 JSON POSTs to one URL, told apart only by the body (target >= 50x);
-3. recorder's cost per request over a bare `requests` call to a server on 127.0.0.1.
+3. recorder's cost per request over a bare `requests` call to a server on 127.0.0.1, and the
+   cost of loopback calls passed through a replay session;
+4. how much of a replayed call is requests' own per-call proxy lookup in the environment
+   (paid under vcrpy alike; a Session with trust_env=False skips it).
 
 Times are the request loop only (opening the cassette is reported apart), with
 time.perf_counter, best of --repeat where a run is cheap. Cassettes are built with recorder's
@@ -37,7 +40,7 @@ import requests  # noqa: E402
 import vcr  # noqa: E402
 
 import recorder  # noqa: E402
-from _corpus import (CHARGES, best_of, charge, charge_template, get_cassette, get_url,  # noqa: E402
+from _corpus import (CHARGES, charge, charge_template, get_cassette, get_url,  # noqa: E402
                      post_body, post_cassette, write)
 
 SIZES = (10, 300, 3000)
@@ -263,9 +266,12 @@ def main() -> int:
         try:
             base = f"http://127.0.0.1:{server.server_address[1]}"
             bare_loop(base, [0, 1, 2])  # open the keep-alive connection
-            bare_s, _ = best_of(args.repeat, lambda: bare_loop(base, big))
-            replay_s, _ = best_loop(args.repeat, open_recorder, paths[3000], get, big)
-            through_s, _ = best_of(args.repeat, lambda: passthrough_loop(paths[3000], base, big))
+            # Interleaved, so a noisy neighbour slows all three alike; request loops only.
+            bare_s = replay_s = through_s = float("inf")
+            for _ in range(args.repeat):
+                bare_s = min(bare_s, bare_loop(base, big))
+                replay_s = min(replay_s, replay_once(open_recorder, paths[3000], get, big)[1])
+                through_s = min(through_s, passthrough_loop(paths[3000], base, big))
         finally:
             server.shutdown()
             server.server_close()
@@ -275,6 +281,18 @@ def main() -> int:
               f"{REPLAYS} distinct GETs each, best of {args.repeat})")
         print(f"loopback calls passed through inside a replay session: {through_us - bare_us:+.0f} us/request "
               f"({through_us:.0f} us vs bare {bare_us:.0f} us)")
+
+        # 4. requests' own share: its per-call proxy lookup in os.environ -------------------------
+        untrusting = requests.Session()
+        untrusting.trust_env = False
+        with_env = without_env = float("inf")
+        for _ in range(args.repeat):
+            with_env = min(with_env, replay_once(open_recorder, paths[3000], get, big)[1])
+            without_env = min(without_env, replay_once(open_recorder, paths[3000],
+                                                       lambda n: untrusting.get(get_url(n)), big)[1])
+        print(f"of which requests' environment proxy lookup (trust_env, paid under vcrpy alike): "
+              f"{us(with_env - without_env, REPLAYS):.0f} us/request "
+              f"(recorder replay {us(with_env, REPLAYS):.0f} us, with trust_env=False {us(without_env, REPLAYS):.0f} us)")
 
     if failures:
         print("FAIL: below target: " + ", ".join(failures))

@@ -6,7 +6,7 @@ Configuration layers, lowest first: ``[tool.recorder]`` in pyproject.toml < the 
 - Replay (default): a test marked ``@pytest.mark.recorder("stripe/checkout", mocks=[...])``, or
   one that asks for the ``recorder`` fixture, runs inside a replay session; without cassette
   names it uses its own recordings, ``cassettes/<provider>/<test file stem>/<test name>.yaml``.
-- ``recorder record -- pytest`` (or ``--recorder-mode=record|once``): each test records into
+- ``recorder record -- pytest`` (or ``--recorder-mode=record|once|new|all``): each test records into
   those per-test cassettes, so parallel workers never write the same file.
 """
 from __future__ import annotations
@@ -24,7 +24,8 @@ from recorder.record.autostart import RecordSpec, take_over, write_report
 _SPEC_KEY = pytest.StashKey[RecordSpec]()
 _STATS_KEY = pytest.StashKey["Stats"]()
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.\-]+")
-MODES = ("replay", "record", "once", "off")
+RECORDING = ("record", "once", "new", "all")  # read as recorder.replay(mode=...) reads them ("record" = "all")
+MODES = ("replay", *RECORDING, "off")
 
 
 @dataclass
@@ -56,7 +57,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("recorder", "recorder: replay and record third-party API calls")
     group.addoption("--recorder-mode", choices=MODES, default=None,
                     help="replay (default): cassettes and mocks only, no network; record: re-record every "
-                         "test's cassettes; once: record only missing cassettes; off: no interception")
+                         "test's cassettes (= all); once: record only missing cassettes; new: add calls the "
+                         "cassettes lack; off: no interception")
     group.addoption("--recorder-strict", action="store_true", default=None,
                     help="fail a test whose cassettes hold interactions it never played")
 
@@ -67,7 +69,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[_STATS_KEY] = Stats()
     spec = take_over()
     mode = config.getoption("--recorder-mode")
-    if spec is None and mode in ("record", "once"):
+    if spec is None and mode in RECORDING:
         spec = _spec_for_mode(mode)
     if spec is not None:
         config.stash[_SPEC_KEY] = spec
@@ -76,11 +78,12 @@ def pytest_configure(config: pytest.Config) -> None:
 def _spec_for_mode(mode: str) -> RecordSpec:
     from recorder.config import load_project_config
     from recorder.providers import GENERIC, load_registry
+    from recorder.replay.recording import RECORD_MODES
 
     project = load_project_config()
     providers = [p.name for p in load_registry() if p.name != GENERIC]
     return RecordSpec(providers=providers, cassette_dir=str(project.cassettes), name="",
-                      mode="all" if mode == "record" else "once", project_root=str(project.root))
+                      mode=RECORD_MODES[mode].value, project_root=str(project.root))
 
 
 @pytest.hookimpl(hookwrapper=True, tryfirst=True)
@@ -162,7 +165,7 @@ def _recorder_replay(request: pytest.FixtureRequest) -> Iterator[Any]:
 def recorder(_recorder_replay: Any) -> Any:
     """The replay session of this test: ``recorder.calls(...)``, ``recorder.assert_called(...)``."""
     if _recorder_replay is None:
-        pytest.fail("the recorder fixture needs replay mode (not --recorder-mode=off/record/once)")
+        pytest.fail("the recorder fixture needs replay mode (not --recorder-mode=off or a record mode)")
     return _recorder_replay
 
 

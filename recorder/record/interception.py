@@ -1,48 +1,49 @@
-"""The one place that speaks vcrpy's cassette protocol.
+"""The one place that speaks vcrpy's cassette protocol, and where every interception layer starts.
 
-vcrpy's stubs (http.client, requests, urllib3, httpx sync+async, aiohttp, ...) intercept the
-HTTP clients and ask a *cassette object* four questions: can you play this request, play it,
-is recording forbidden, and here is a real response to append. We hand them an object that
-asks a ``CallHandler`` instead, so recording and replay decide per request, in our own typed
-model, with our own O(1) matching, while vcrpy does what it is good at: patching clients.
+vcrpy's stubs (http.client, httpx sync+async, aiohttp, ...) intercept the HTTP clients and ask
+a *cassette object* four questions: can you play this request, play it, is recording
+forbidden, and here is a real response to append. We hand them an object that asks a
+``CallHandler`` instead, so recording and replay decide per request, in our own typed model,
+with our own O(1) matching, while vcrpy does what it is good at: patching clients.
+
+urllib3 (and so requests) is the exception: it is answered at its connection pool
+(``record/pool.py``), which is several times cheaper per call than vcrpy's stubs and lets
+loopback traffic pass on real connections. ``client_layers`` adds what vcrpy's stubs do not
+pass on (the caller's timeout, aiohttp's ``json=``).
 """
 from __future__ import annotations
 
 import contextlib
-import enum
 import json
 from collections.abc import Iterator, Mapping
 from urllib.parse import urlencode
-from typing import Any, Protocol
+from typing import Any
 
 from vcr.patch import CassettePatcherBuilder
 from vcr.request import Request as VcrRequest
 
 from recorder.cassette.headers import Headers
 from recorder.cassette.model import Body, Request, Response
-from recorder.errors import RecorderError
+from recorder.record.client_layers import body_given_as_json, client_layers
+from recorder.record.handler import CallHandler, Decision, NetworkBlocked, plain_response
+
+__all__ = ["CallHandler", "Decision", "NetworkBlocked", "intercept", "to_model", "to_vcr_response"]
 
 
-class Decision(enum.Enum):
-    ANSWER = "answer"  # we produce the response (replay it, or fetch and record it)
-    PASS = "pass"      # let the client talk to the network untouched
-    BLOCK = "block"    # refuse: the request may not leave the machine
+def _pool_layer() -> Any:
+    """The urllib3 pool layer (record/pool.py) needs urllib3 2; without it vcrpy's stubs do that job."""
+    try:
+        import urllib3
+    except ImportError:
+        return None
+    if int(urllib3.__version__.split(".")[0]) < 2:
+        return None
+    from recorder.record import pool
+
+    return pool
 
 
-class NetworkBlocked(RecorderError):
-    """A request went to a host that this session does not allow."""
-
-
-class CallHandler(Protocol):
-    def decide(self, request: Request) -> Decision: ...
-
-    def respond(self, request: Request) -> Response: ...
-
-    def blocked_message(self, request: Request) -> str: ...
-
-    def passed_through(self, request: Request, response: Response) -> None: ...
-
-
+_POOLS = _pool_layer()
 _DECISION = "_recorder_decision"
 _REQUEST = "_recorder_request"
 
@@ -66,11 +67,14 @@ def to_model(vcr_request: VcrRequest) -> Request:
 
 def _body_bytes(vcr_request: VcrRequest, headers: Headers) -> bytes:
     """The bytes the client sends. aiohttp's stub hands over ``data=``/``json=`` before aiohttp
-    encodes them, so a mapping is encoded here the way aiohttp would: flat -> form, nested -> JSON.
-    (A flat ``json=`` dict is indistinguishable at this point and is taken as a form.)"""
+    encodes them, so they are encoded here the way aiohttp would: ``json=`` as JSON (the wrapper
+    in client_layers tells which it was), a ``data=`` mapping as a form (nested: JSON)."""
     body = vcr_request.body_bytes if hasattr(vcr_request, "body_bytes") else vcr_request.body
     if body is None:
         return b""
+    if body_given_as_json() and not isinstance(body, bytes):
+        headers.set("Content-Type", "application/json")
+        return json.dumps(body).encode("utf-8")
     if isinstance(body, bytes):
         return body
     if isinstance(body, str):
@@ -90,26 +94,12 @@ def _body_bytes(vcr_request: VcrRequest, headers: Headers) -> bytes:
 
 
 def to_vcr_response(response: Response) -> dict[str, Any]:
-    """vcrpy's response dict, with any gzip/deflate already undone.
-
-    vcrpy's stubs disagree about compressed bodies (the urllib3 one hands bytes over as they
-    are, the httpx one lets httpx decode), so every client gets plain bytes and no
-    Content-Encoding: the one form they all read the same way.
-    """
-    headers = response.headers
-    body = response.body.raw
-    if response.body.content_encoding:
-        decoded = response.body.decoded
-        if decoded != body:
-            headers = headers.copy()
-            headers.remove("Content-Encoding")
-            if "Content-Length" in headers:
-                headers.set("Content-Length", str(len(decoded)))
-            body = decoded
+    """vcrpy's response dict, in the one plain form every client reads the same way."""
+    plain = plain_response(response)
     return {
-        "status": {"code": response.status, "message": response.reason},
-        "headers": headers.to_dict(),
-        "body": {"string": body},
+        "status": {"code": plain.status, "message": plain.reason},
+        "headers": plain.headers.to_dict(),
+        "body": {"string": plain.body},
     }
 
 
@@ -131,6 +121,8 @@ class _InterceptingCassette:
     """Duck-types ``vcr.cassette.Cassette`` for vcrpy's stubs; every answer comes from the handler."""
 
     write_protected = False  # vcrpy never records on its own: we answer everything we care about
+    # urllib3 (and requests on it) is intercepted at its pool instead, when it can be (record/pool.py).
+    skip_patchers = ("requests", "urllib3") if _POOLS is not None else ()
     custom_patches: tuple[Any, ...] = ()
     _path = "[recorder]"  # vcrpy names its per-cassette stub subclasses after this
 
@@ -158,6 +150,8 @@ class _InterceptingCassette:
 
     def append(self, vcr_request: VcrRequest, vcr_response: dict[str, Any]) -> None:
         # Only passed-through traffic arrives here (http.client's stub reports it unconditionally).
+        if _POOLS is not None and _POOLS.passing():
+            return  # a vcrpy that ignores skip_patchers: the pool layer logs this call already
         self._handler.passed_through(to_model(vcr_request), _from_vcr_response(vcr_response))
 
     def find_requests_with_most_matches(self, vcr_request: VcrRequest) -> list[tuple[VcrRequest, list, list]]:
@@ -173,4 +167,7 @@ def intercept(handler: CallHandler) -> Iterator[None]:
     with contextlib.ExitStack() as stack:
         for patcher in CassettePatcherBuilder(cassette).build():
             stack.enter_context(patcher)
+        stack.enter_context(client_layers())
+        if _POOLS is not None:
+            stack.enter_context(_POOLS.intercept_pools(handler))
         yield

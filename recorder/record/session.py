@@ -21,7 +21,7 @@ from recorder.cassette import Cassette, Interaction, Request, Response, load_cas
 from recorder.errors import RecorderError
 from recorder.providers import Provider, ProviderRegistry
 from recorder.record.forward import Upstream, forward
-from recorder.record.interception import Decision, intercept
+from recorder.record.interception import CallHandler, Decision, intercept
 from recorder.record.modes import RecordMode
 from recorder.replay.matching import MatchOptions, ReplayIndex, match_key
 from recorder.secrets import scan_guard, scrub_interaction
@@ -41,9 +41,11 @@ class RecordConfig:
     mode: RecordMode = RecordMode.ONCE
     targets: dict[str, Upstream] = field(default_factory=dict)  # provider name (or "*") -> stand-in
     block_network: bool = False
+    paths: dict[str, Path] = field(default_factory=dict)  # provider name -> a cassette named outright
 
     def cassette_path(self, provider: Provider) -> Path:
-        return self.cassette_dir / provider.name / f"{self.name}.yaml"
+        named = self.paths.get(provider.name)
+        return named if named is not None else self.cassette_dir / provider.name / f"{self.name}.yaml"
 
     def target_for(self, provider: Provider) -> Upstream | None:
         return self.targets.get(provider.name) or self.targets.get("*")
@@ -61,6 +63,15 @@ class _Track:
     index: ReplayIndex
     loaded_stamp: tuple[int, int] | None
     new: list[Interaction] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A provider call answered by the session: from the cassette, or fetched and recorded now."""
+
+    response: Response
+    recorded: bool
+    origin: str  # "<cassette> interaction N" for a replayed one, the cassette it goes to otherwise
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,10 +102,13 @@ class RecordSession:
     def __exit__(self, exc_type, exc, tb) -> None:  # type: ignore[no-untyped-def]
         self.close()
 
-    def open(self) -> None:
+    def open(self, handler: CallHandler | None = None) -> None:
+        """Load the cassettes and start intercepting. ``handler`` (default: this session) is who
+        the clients' calls go to: a replay session in a record mode puts itself in front, to serve
+        mock files and keep its call log, and hands provider calls on to ``answer``."""
         for provider in self.config.providers:
             self._tracks[provider.name] = self._open_track(provider)
-        self._intercept = intercept(self)
+        self._intercept = intercept(handler or self)
         self._intercept.__enter__()
 
     def close(self) -> list[WrittenCassette]:
@@ -137,6 +151,10 @@ class RecordSession:
         self.passed.append((request, response))
 
     def respond(self, request: Request) -> Response:
+        return self.answer(request).response
+
+    def answer(self, request: Request) -> Answer:
+        """Replay ``request`` from the cassette if the mode allows and it is there, else record it."""
         provider = self.registry.for_host(urlsplit(request.uri).hostname or "")
         assert provider is not None  # decide() answered ANSWER only for a selected provider
         track = self._tracks[provider.name]
@@ -145,14 +163,14 @@ class RecordSession:
                             encoding_hint=provider.body_encoding)
             position = track.index.take(key)
             if position is not None:
-                return track.loaded[position].response
+                return Answer(track.loaded[position].response, False, f"{track.path} interaction {position}")
         if not track.recording:
             raise UnmatchedRequest(self._unmatched_message(request, track))
         response = forward(request, self.config.target_for(provider))
         track.new.append(Interaction(
             request=request, response=response, recorded_at=_now(), provider=provider.name,
             api_version=_api_version(provider, request, response)))
-        return response
+        return Answer(response, True, str(track.path))
 
     def _unmatched_message(self, request: Request, track: _Track) -> str:
         why = {RecordMode.ONCE: "mode 'once' records only a cassette that does not exist yet; "

@@ -10,9 +10,10 @@ from recorder.config import load_project_config
 from recorder.errors import BadInput
 from recorder.replay.matching import MatchOptions
 from recorder.replay.mocks import find_mock_files
+from recorder.replay.recording import RECORD_MODES, cassette_targets
 from recorder.replay.session import ReplayConfig, ReplaySession, resolve_paths
 
-MODES = ("replay", "off")
+MODES = ("replay", "off", *RECORD_MODES)
 
 
 class Replay(contextlib.ContextDecorator):
@@ -38,22 +39,35 @@ class Replay(contextlib.ContextDecorator):
 
 def replay(cassettes: str | Path | Iterable[str | Path] = (), *, mocks: Iterable[str | Path] = (),
            mode: str = "replay", strict: bool = False, ignore_fields: Iterable[str] = (),
-           match_headers: Iterable[str] = (), allow_repeats: bool = False) -> Replay:
+           match_headers: Iterable[str] = (), allow_repeats: bool = False,
+           target: str | Iterable[str] = ()) -> Replay:
     """Replay ``cassettes`` (paths, or names under the project's cassettes folder) and ``mocks``
     (paths, or names under the mocks folder) for the code inside.
 
-    ``mode="off"`` switches interception off entirely (the code talks to the real network).
+    Modes: ``replay`` (default) never touches the network. ``once``, ``new`` and ``all`` record
+    provider calls into the cassettes, as ``recorder record --mode`` does (``record`` is ``all``,
+    as in the pytest plugin): ``once`` records a cassette that does not exist yet and replays one
+    that does; ``new`` replays what is recorded and records the rest; ``all`` re-records. While
+    recording, ``target`` ("URL", or "stripe=URL") sends provider calls to a stand-in; mock files
+    still answer for their endpoints. ``off`` switches interception off entirely.
     """
     if mode not in MODES:
-        raise BadInput("mode", f"unknown replay mode {mode!r} ({', '.join(MODES)}; record with `recorder record`)")
+        raise BadInput("mode", f"unknown replay mode {mode!r} ({', '.join(MODES)})")
     if mode == "off":
         return Replay(None, mode)
     project = load_project_config()
-    cassette_paths = resolve_paths(cassettes, project.cassettes)
-    for path in cassette_paths:
-        if not path.is_file():
-            raise BadInput(path, "no such cassette")
+    items = [cassettes] if isinstance(cassettes, (str, Path)) else list(cassettes)
+    record = RECORD_MODES.get(mode)
+    if record is None:
+        cassette_paths = resolve_paths(items, project.cassettes)
+        for path in cassette_paths:
+            if not path.is_file():
+                raise BadInput(path, "no such cassette")
+    else:
+        cassette_paths = cassette_targets(items, project.cassettes)
     mock_paths = tuple(find_mock_files(str(m), project.mocks) for m in mocks)
     config = ReplayConfig(cassettes=cassette_paths, mocks=mock_paths, strict=strict,
-                          match=MatchOptions(tuple(ignore_fields), tuple(match_headers), allow_repeats))
+                          match=MatchOptions(tuple(ignore_fields), tuple(match_headers), allow_repeats),
+                          record=record, targets=(target,) if isinstance(target, str) else tuple(target),
+                          cassette_dir=project.cassettes)
     return Replay(config, mode)

@@ -6,7 +6,6 @@ At the end, interactions never played are reported: a cassette nobody uses any m
 """
 from __future__ import annotations
 
-import time
 import warnings
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -17,12 +16,15 @@ from urllib.parse import urlsplit
 from recorder.cassette import Interaction, Request, Response, load_cassette
 from recorder.errors import RecorderError
 from recorder.providers import ProviderRegistry, load_registry
+from recorder.record.delays import hold
 from recorder.record.interception import Decision, NetworkBlocked, intercept
-from recorder.record.session import is_loopback
+from recorder.record.modes import RecordMode
+from recorder.record.session import WrittenCassette, is_loopback
 from recorder.replay.calls import Call, CallLog
 from recorder.replay.drift import DriftError, DriftReport, closest
 from recorder.replay.matching import MatchOptions, NormalisedUrl, ReplayIndex, match_key
 from recorder.replay.mocks import Mock, load_mock
+from recorder.replay.recording import recording_session
 
 
 class UnusedInteractions(RecorderError, AssertionError):
@@ -39,6 +41,9 @@ class ReplayConfig:
     mocks: tuple[Path, ...] = ()
     match: MatchOptions = field(default_factory=MatchOptions)
     strict: bool = False
+    record: RecordMode | None = None  # a record mode: provider calls go through a RecordSession
+    targets: tuple[str, ...] = ()     # record modes: where provider calls really go ("URL", "stripe=URL")
+    cassette_dir: Path = Path("cassettes")
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +66,10 @@ class ReplaySession:
         self.log = CallLog()
         self._interactions: list[Interaction] = []
         self._sources: list[tuple[str, int]] = []  # per interaction: (cassette file, index in it)
-        for path in config.cassettes:
+        # In a record mode the RecordSession owns the cassettes (its own index, its own writes).
+        self._recording = (recording_session(config.cassettes, config.record, config.targets, self.registry,
+                                             config.cassette_dir) if config.record is not None else None)
+        for path in config.cassettes if self._recording is None else ():
             cassette = load_cassette(path, registry=self.registry)
             for position, interaction in enumerate(cassette.interactions):
                 self._interactions.append(interaction)
@@ -83,14 +91,20 @@ class ReplaySession:
 
     # -- lifecycle -------------------------------------------------------------------------------
     def __enter__(self) -> ReplaySession:
+        if self._recording is not None:
+            self._recording.open(handler=self)
+            return self
         self._intercept = intercept(self)
         self._intercept.__enter__()
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:  # type: ignore[no-untyped-def]
-        assert self._intercept is not None
-        self._intercept.__exit__(exc_type, exc, tb)
-        self._intercept = None
+        if self._recording is not None:
+            self._recording.close()  # writes what was recorded, scrubbed, or raises SecretLeak
+        else:
+            assert self._intercept is not None
+            self._intercept.__exit__(exc_type, exc, tb)
+            self._intercept = None
         self.unused = [Unused(*self._sources[i], self._interactions[i].request.method,
                               self._interactions[i].request.uri) for i in self._index.unplayed()]
         if self.failures and not _already_raised(exc, self.failures):
@@ -108,6 +122,8 @@ class ReplaySession:
         bare_host = url.host.split(":")[0]
         if url.host in self._by_host or bare_host in self._mocks:
             return Decision.ANSWER
+        if self._recording is not None:
+            return self._recording.decide(request)
         if is_loopback(bare_host):
             return Decision.PASS
         return Decision.BLOCK
@@ -125,15 +141,18 @@ class ReplaySession:
     def respond(self, request: Request) -> Response:
         url = NormalisedUrl.parse(request.uri)
         provider = self.registry.for_host(url.host)
-        mock = self._find_mock(url.host.split(":")[0], request.method, urlsplit(request.uri).path)
+        mock = self._find_mock(url.host.split(":")[0], request.method, request.uri) if self._mocks else None
         if mock is not None:
-            if mock.delay_ms:
-                time.sleep(mock.delay_ms / 1000)
             response = mock.response()
+            # Logged first: the app did make the call, even when its client gives up waiting.
             self._log(request, response, provider.name if provider else None, "mock", str(mock.source))
+            hold(mock.delay_ms / 1000)
             return response
+        if self._recording is not None and self._recording.decide(request) is Decision.ANSWER:
+            return self._record(request, provider.name if provider else None)
         hint = provider.body_encoding if provider else "auto"
-        headers = {name: values[0] if values else "" for name, values in request.headers.items()}
+        headers = ({name: values[0] if values else "" for name, values in request.headers.items()}
+                   if self.config.match.match_headers else None)
         key = match_key(request.method, request.uri, request.body.decoded, request.content_type, headers,
                         encoding_hint=hint, options=self.config.match)
         position = self._index.take(key)
@@ -149,8 +168,24 @@ class ReplaySession:
                   f"{source} interaction {index}")
         return response
 
+    @property
+    def written(self) -> list[WrittenCassette]:
+        """Record modes: the cassettes written when the session closed."""
+        return self._recording.written if self._recording is not None else []
+
     # -- helpers ---------------------------------------------------------------------------------
-    def _find_mock(self, host: str, method: str, path: str) -> Mock | None:
+    def _record(self, request: Request, provider: str | None) -> Response:
+        assert self._recording is not None
+        try:
+            answer = self._recording.answer(request)
+        except RecorderError as failure:  # not recorded in a mode that may not add it; the sandbox is down
+            self.failures.append(failure)
+            raise
+        self._log(request, answer.response, provider, "network" if answer.recorded else "cassette", answer.origin)
+        return answer.response
+
+    def _find_mock(self, host: str, method: str, uri: str) -> Mock | None:
+        path = urlsplit(uri).path
         for mock in self._mocks.get(host, ()):
             if mock.matches(method, path):
                 return mock

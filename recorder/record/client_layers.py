@@ -1,0 +1,159 @@
+"""What vcrpy's stubs do not pass on: the caller's timeout, and how a body was given.
+
+vcrpy hands the cassette protocol a request of method, URL, headers and body only. Two things a
+session needs live on the client's side of the stub, so a thin wrapper goes *around* each stub
+(installed after vcrpy's patches, removed before them) and leaves them in context variables:
+
+- the read timeout the caller set (http.client: the connection's ``timeout``; httpx:
+  ``request.extensions["timeout"]``; aiohttp: the call's or the session's ``ClientTimeout``),
+  so a delayed mock answer makes the client time out with its own exception (``TimeoutError``,
+  ``httpx.ReadTimeout``, aiohttp's ``SocketTimeoutError`` or ``asyncio.TimeoutError``) after
+  its own timeout, not after the whole delay;
+- for aiohttp, whether the body came as ``json=`` (aiohttp's stub passes a dict either way, and
+  a flat ``json=`` dict looks exactly like a ``data=`` form).
+
+Async delays are awaited here, after the stub returns, so a slow mock never blocks the loop.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import contextvars
+import functools
+import http.client
+import socket
+from collections.abc import Callable, Iterator
+from typing import Any
+from unittest import mock
+
+from recorder.record.delays import ResponseTimedOut, await_delay, client_wait
+
+_NOT_GIVEN = object()
+_JSON_BODY: contextvars.ContextVar[bool] = contextvars.ContextVar("recorder_aiohttp_json_body", default=False)
+
+
+def body_given_as_json() -> bool:
+    """True inside an aiohttp call made with ``json=``."""
+    return _JSON_BODY.get()
+
+
+@contextlib.contextmanager
+def client_layers() -> Iterator[None]:
+    """Wrap the (already patched) httpx transports and aiohttp's request while active."""
+    with contextlib.ExitStack() as stack:
+        for owner, name, wrap in _wrappers():
+            stack.enter_context(mock.patch.object(owner, name, wrap(getattr(owner, name))))
+        yield
+
+
+def _wrappers() -> Iterator[tuple[type, str, Callable[[Any], Any]]]:
+    # Looked up when the layers go on, after vcrpy's patches: these are vcrpy's stub classes now.
+    yield http.client.HTTPConnection, "getresponse", _http_client
+    yield http.client.HTTPSConnection, "getresponse", _http_client
+    try:
+        import httpx
+    except ImportError:  # pragma: no cover - httpx is optional for users
+        pass
+    else:
+        yield httpx.HTTPTransport, "handle_request", _httpx_sync
+        yield httpx.AsyncHTTPTransport, "handle_async_request", _httpx_async
+    try:
+        from aiohttp import ClientSession
+    except ImportError:  # pragma: no cover - aiohttp is optional for users
+        pass
+    else:
+        yield ClientSession, "_request", _aiohttp_request
+
+
+# -- http.client --------------------------------------------------------------------------------
+def _http_client(inner: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(inner)
+    def getresponse(connection: Any, *args: Any, **kwargs: Any) -> Any:
+        timeout = getattr(connection, "timeout", None)
+        if not isinstance(timeout, (int, float)):  # http.client's "not given": the socket default
+            timeout = socket.getdefaulttimeout()
+        try:
+            with client_wait(timeout):
+                return inner(connection, *args, **kwargs)
+        except ResponseTimedOut:
+            raise TimeoutError("timed out") from None  # what a socket read past its timeout raises
+    return getresponse
+
+
+# -- httpx --------------------------------------------------------------------------------------
+def _httpx_read_timeout(request: Any) -> float | None:
+    return (request.extensions.get("timeout") or {}).get("read")
+
+
+def _httpx_timed_out(request: Any, timed_out: ResponseTimedOut) -> Exception:
+    import httpx
+
+    return httpx.ReadTimeout(f"timed out after {timed_out.timeout:g} s waiting for the response", request=request)
+
+
+def _httpx_sync(inner: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(inner)
+    def handle_request(transport: Any, request: Any) -> Any:
+        try:
+            with client_wait(_httpx_read_timeout(request)):
+                return inner(transport, request)
+        except ResponseTimedOut as timed_out:
+            raise _httpx_timed_out(request, timed_out) from None
+    return handle_request
+
+
+def _httpx_async(inner: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(inner)
+    async def handle_async_request(transport: Any, request: Any) -> Any:
+        import anyio  # httpx's own dependency: its async client may run on trio as well as asyncio
+
+        with client_wait(_httpx_read_timeout(request), deferred=True) as wait:
+            response = await inner(transport, request)
+        try:
+            await await_delay(wait, anyio.sleep)
+        except ResponseTimedOut as timed_out:
+            await response.aclose()
+            raise _httpx_timed_out(request, timed_out) from None
+        return response
+    return handle_async_request
+
+
+# -- aiohttp ------------------------------------------------------------------------------------
+def _aiohttp_request(inner: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(inner)
+    async def _request(session: Any, method: str, url: Any, **kwargs: Any) -> Any:
+        timeout, socket_read = _aiohttp_timeout(session, kwargs.get("timeout", _NOT_GIVEN))
+        token = _JSON_BODY.set(kwargs.get("json") is not None and kwargs.get("data") is None)
+        try:
+            with client_wait(timeout, deferred=True) as wait:
+                response = await inner(session, method, url, **kwargs)
+        finally:
+            _JSON_BODY.reset(token)
+        try:
+            await await_delay(wait, asyncio.sleep)
+        except ResponseTimedOut:
+            response.release()
+            if socket_read:
+                from aiohttp import SocketTimeoutError
+
+                raise SocketTimeoutError("Timeout on reading data from socket") from None
+            raise asyncio.TimeoutError() from None
+        return response
+    return _request
+
+
+def _aiohttp_timeout(session: Any, given: Any) -> tuple[float | None, bool]:
+    """(seconds aiohttp waits for this answer, whether ``sock_read`` is the limit that binds)."""
+    from aiohttp import ClientTimeout
+
+    if isinstance(given, ClientTimeout):
+        chosen = given
+    elif given is None or isinstance(given, (int, float)):
+        chosen = ClientTimeout(total=given)  # as aiohttp reads a bare number (None: no limit)
+    else:  # not given, or aiohttp's own "not given" sentinel: the session's
+        chosen = session.timeout
+    total = chosen.total or None  # aiohttp reads 0 as "no limit", as None
+    sock_read = chosen.sock_read or None
+    if sock_read is not None and (total is None or sock_read < total):
+        return sock_read, True
+    return total, False
