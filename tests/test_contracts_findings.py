@@ -17,6 +17,7 @@ import stripe._encode
 from contracts_support import GITHUB, STRIPE, STRIPE_CORPUS, STRIPE_FIXTURES_2023, TWILIO, SENDGRID, \
     need_specs, spec_set, use_shared_cache
 from conftest import CORPUS
+from reference_mocks import REFERENCE_MOCKS
 from recorder.cassette.headers import Headers
 from recorder.cassette.model import Body, Request
 from recorder.contracts.check import SpecChecker
@@ -177,42 +178,6 @@ def test_each_interaction_is_judged_by_the_spec_of_its_own_api_version() -> None
 
 # -- mock files are contracts too (reference 000's mock library) -------------------------------
 
-REFERENCE_MOCKS = {
-    "mock-stripe-success.yaml": """type: MOCK
-name: mock-stripe
-mockTarget: api.stripe.com
-mockPath: /v1/charges
-mockResponseStatus: 200
-mockResponseHeaders:
-  content-type: application/json
-mockResponseBody:
-  id: ch_test_123
-  object: charge
-  status: succeeded
-  amount: 2498
-  currency: usd
-""",
-    "mock-sendgrid-success.yaml": """type: MOCK
-name: mock-sendgrid
-mockTarget: api.sendgrid.com
-mockPath: /v3/mail/send
-mockResponseStatus: 202
-mockResponseHeaders:
-  content-type: application/json
-mockResponseBody: {}
-""",
-    "mock-twilio-success.yaml": """type: MOCK
-name: mock-twilio
-mockTarget: api.twilio.com
-mockPath: /2010-04-01/Accounts/*/Messages.json
-mockResponseStatus: 201
-mockResponseHeaders:
-  content-type: application/json
-mockResponseBody:
-  sid: SM_test_456
-  status: queued
-""",
-}
 
 
 def test_reference_mocks_resolve_to_their_operations_and_the_stripe_one_lacks_charge_fields(tmp_path: Path) -> None:

@@ -17,6 +17,7 @@ import httpx
 import pytest
 import requests
 from conftest import CORPUS
+from reference_mocks import TWILIO_MOCK
 from standin import StandIn
 
 import recorder
@@ -27,17 +28,6 @@ from recorder.record import NetworkBlocked
 SALEOR = CORPUS / "cassettes/stripe"
 AUTHORIZE = SALEOR / "saleor__saleor__test_stripe--test_authorize.yaml"
 CAPTURE_3DS = SALEOR / "saleor__saleor__test_stripe--test_capture_3d_secure.yaml"
-TWILIO_MOCK = """type: MOCK
-name: mock-twilio
-mockTarget: api.twilio.com
-mockPath: /2010-04-01/Accounts/*/Messages.json
-mockResponseStatus: 201
-mockResponseHeaders:
-  content-type: application/json
-mockResponseBody:
-  sid: SM_test_456
-  status: queued
-"""
 
 pytestmark = pytest.mark.skipif(not AUTHORIZE.is_file(), reason=f"needs the corpus at {CORPUS}")
 

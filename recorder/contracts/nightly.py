@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from recorder.contracts.diff import Change, changes_to_report, diff_specs
 from recorder.contracts.pinning import PinnedContract, load_pinned, pin, pinned_providers
@@ -62,7 +63,7 @@ def pull(provider: str, project: Project, registry: ProviderRegistry, *, source:
 
 
 def resolve_side(provider: str, value: str | None, project: Project, registry: ProviderRegistry,
-                 *, default_pinned: bool) -> tuple[dict, str]:  # type: ignore[type-arg]
+                 *, default_pinned: bool) -> tuple[dict[str, Any], str]:
     """``--from``/``--to``: ``pinned``, ``latest``, a path or a URL -> (document data, label)."""
     if value in (None, "pinned") and default_pinned or value == "pinned":
         pinned = load_pinned(provider, project.contracts)
@@ -87,7 +88,7 @@ def diff(provider: str, project: Project, registry: ProviderRegistry, *, old: st
                              duration_s=time.perf_counter() - started)
 
 
-def _diff_in_use(provider: str, old_data: dict, new_data: dict, project: Project,  # type: ignore[type-arg]
+def _diff_in_use(provider: str, old_data: dict[str, Any], new_data: dict[str, Any], project: Project,
                  registry: ProviderRegistry, all_operations: bool, label: str) -> list[Change]:
     document = SpecDocument(source=label, sha256="", size=0, data=old_data)
     used = operations_in_use(project.exchanges(registry), provider, prepare(document))
