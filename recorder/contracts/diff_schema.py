@@ -27,6 +27,7 @@ from collections.abc import Hashable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from recorder.contracts.reach import PRUNED
 from recorder.contracts.slicing import escape_pointer, resolve_pointer
 from recorder.errors import BadInput
 
@@ -110,14 +111,20 @@ def _is_expandable(branches: list[dict[str, Any]]) -> bool:
     only when the request asks for it. Changes behind such references matter less, and
     following them all pulls the whole API into every operation.
     """
-    has_id = any("$ref" not in b and types_of(b) == frozenset({"string"}) for b in branches)
-    return has_id and any(isinstance(b.get("$ref"), str) for b in branches)
+    has_id = any(_ref_of(b) is None and types_of(b) == frozenset({"string"}) for b in branches)
+    return has_id and any(_ref_of(b) is not None for b in branches)
+
+
+def _ref_of(schema: dict[str, Any]) -> str | None:
+    """The component a branch refers to; a pinned slice's stub still names the one it cut."""
+    ref = schema.get("$ref", schema.get(PRUNED))
+    return ref if isinstance(ref, str) else None
 
 
 def _signature(schema: dict[str, Any]) -> str:
     """How branches are lined up between versions: by referenced name, title, else by type."""
-    ref, title = schema.get("$ref"), schema.get("title")
-    if isinstance(ref, str):
+    ref, title = _ref_of(schema), schema.get("title")
+    if ref is not None:
         return "ref:" + ref.rsplit("/", 1)[-1]
     if isinstance(title, str):
         return "title:" + title
@@ -253,6 +260,8 @@ class _Walk:
         """Any schema pair: refs become edges (compared in their own segment), the rest now."""
         if not isinstance(old, dict) or not isinstance(new, dict) or depth > MAX_INLINE_DEPTH:
             return
+        if PRUNED in old or PRUNED in new:
+            return  # cut from a pinned slice: none of the repo's traffic reaches it, nothing to compare
         old_ref, new_ref = old.get("$ref"), new.get("$ref")
         if isinstance(old_ref, str) or isinstance(new_ref, str):
             key = (old_ref if isinstance(old_ref, str) else ("inline", id(old)),

@@ -16,7 +16,7 @@ from recorder.contracts.pinning import PinnedContract, load_pinned, pin, pinned_
 from recorder.contracts.prepare import prepare
 from recorder.contracts.source import SpecDocument, load_spec
 from recorder.contracts.specset import SpecSet, build_spec_set
-from recorder.contracts.usage import load_all_exchanges, operations_in_use, providers_in_use
+from recorder.contracts.usage import load_all_exchanges, operations_in_use, providers_in_use, traffic_reach
 from recorder.contracts.verify import Exchange, verify_exchanges
 from recorder.errors import BadInput
 from recorder.providers.registry import ProviderRegistry
@@ -58,8 +58,10 @@ def pull(provider: str, project: Project, registry: ProviderRegistry, *, source:
     document = load_spec(source or default_source(provider, registry, project.contracts))
     if version and document.version != version:
         raise BadInput(document.source, f"serves API version {document.version!r}, not {version!r}", "info.version")
-    used = operations_in_use(project.exchanges(registry), provider, prepare(document))
-    return pin(provider, document, used, project.contracts)
+    prepared, exchanges = prepare(document), project.exchanges(registry)
+    used = operations_in_use(exchanges, provider, prepared)
+    reach = traffic_reach(exchanges, provider, prepared, document.data)
+    return pin(provider, document, used, project.contracts, stubs=reach)
 
 
 def resolve_side(provider: str, value: str | None, project: Project, registry: ProviderRegistry,

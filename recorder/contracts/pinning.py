@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from recorder.atomic import stage
-from recorder.contracts.slicing import slice_spec
+from recorder.contracts.slicing import StubPolicy, slice_spec
 from recorder.contracts.source import SpecDocument, parse_spec_bytes
 from recorder.errors import BadInput
 
@@ -88,8 +88,11 @@ def _as_utc(moment: datetime | None) -> datetime:
 
 
 def pin(provider: str, document: SpecDocument, operations: Iterable[tuple[str, str]], contracts_dir: Path,
-        retrieved: datetime | None = None) -> PinnedContract:
+        retrieved: datetime | None = None, stubs: StubPolicy | None = None) -> PinnedContract:
     """Slice ``document`` to ``operations`` and write contract and lock for ``provider``.
+
+    ``stubs`` (what the repo's traffic reaches, :func:`recorder.contracts.usage.traffic_reach`)
+    cuts the schemas no recorded response reaches; without it the slice keeps them all.
 
     Replaces whatever was pinned for the provider before (one pinned version per provider).
     Everything that can fail on the input (an operation not in the spec, a dangling $ref) fails
@@ -98,7 +101,7 @@ def pin(provider: str, document: SpecDocument, operations: Iterable[tuple[str, s
     folder = provider_dir(provider, contracts_dir)
     ops = _operations(operations)
     try:
-        sliced = slice_spec(document.data, ops)
+        sliced = slice_spec(document.data, ops, stubs)
     except BadInput as exc:
         raise BadInput(document.source, exc.message, exc.place) from None
     contract_bytes = serialize(sliced)

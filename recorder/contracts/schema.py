@@ -22,6 +22,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from recorder.contracts.reach import PRUNED, stub_json_schema
+
 # Keys that describe, never constrain. Only dropped where they are schema keywords: a property
 # *named* "description" (Stripe's charge has one) lives under "properties" and is kept.
 _PROSE = frozenset({"description", "example", "examples", "title", "externalDocs", "xml",
@@ -52,6 +54,8 @@ def to_json_schema(schema: Any, *, openapi_31: bool = False) -> Any:
         return [to_json_schema(item, openapi_31=openapi_31) for item in schema]
     if not isinstance(schema, dict):
         return schema
+    if PRUNED in schema:
+        return stub_json_schema(schema)  # a pinned slice's cut: see recorder.contracts.reach
     out = _rebuild(schema, lambda sub: to_json_schema(sub, openapi_31=openapi_31), drop_prose=True)
     if openapi_31:
         return out
@@ -110,7 +114,7 @@ def _is_open_object(schema: dict[str, Any]) -> bool:
         return bool(schema["properties"])
     parts = schema.get("allOf")
     if isinstance(parts, list) and parts:  # a composition of object parts: close the whole
-        return all(isinstance(p, dict) and ("properties" in p or "$ref" in p) for p in parts)
+        return all(isinstance(p, dict) and ("properties" in p or "$ref" in p or PRUNED in p) for p in parts)
     return False
 
 
@@ -123,7 +127,8 @@ def allof_part_refs(schemas: Any) -> frozenset[str]:
         if isinstance(node, dict):
             parts = node.get("allOf")
             if isinstance(parts, list):
-                found.update(p["$ref"] for p in parts if isinstance(p, dict) and isinstance(p.get("$ref"), str))
+                found.update(p.get("$ref") or p[PRUNED] for p in parts  # a stub still names the ref it cut
+                             if isinstance(p, dict) and isinstance(p.get("$ref") or p.get(PRUNED), str))
             stack.extend(node.values())
         elif isinstance(node, list):
             stack.extend(node)

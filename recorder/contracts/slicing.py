@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, Protocol
 
 from recorder.errors import BadInput
 
@@ -107,18 +107,31 @@ def sort_keys(node: Any) -> Any:
     return node
 
 
+Path = tuple[str | int, ...]   # where a node sits in the source document (list indexes as int)
+
+
+class StubPolicy(Protocol):
+    """Decides which ``$ref`` sites a slice replaces by a stub (see recorder.contracts.reach)."""
+
+    def stub(self, at: Path, ref: str) -> dict[str, Any] | None: ...
+
+
 class _Pruner:
     """Copies nodes without prose, collecting the local ``$ref`` targets it keeps on the way."""
 
-    def __init__(self) -> None:
+    def __init__(self, stubs: StubPolicy | None = None) -> None:
         self.refs: list[str] = []
+        self.stubs = stubs
 
-    def node(self, node: Any) -> Any:
+    def node(self, node: Any, at: Path = ()) -> Any:
         """An OpenAPI/schema object (keys are keywords): drop prose, recurse into the rest."""
         if isinstance(node, list):
-            return [self.node(item) for item in node]
+            return [self.node(item, (*at, i)) for i, item in enumerate(node)]
         if not isinstance(node, dict):
             return node
+        stub = self._stub(node, at)
+        if stub is not None:
+            return stub
         out: dict[str, Any] = {}
         for key, value in node.items():
             if key in PROSE_KEYS or key in DOC_EXTENSIONS or key in OPERATION_DROPS:
@@ -127,21 +140,30 @@ class _Pruner:
                 self.refs.append(value)
                 out[key] = value
             elif key == "responses" and isinstance(value, dict):
-                out[key] = {status: self.response(resp) for status, resp in value.items()}
+                out[key] = {status: self.response(resp, (*at, key, status)) for status, resp in value.items()}
             elif key in NAME_MAPS and isinstance(value, dict):
-                out[key] = {name: self.node(child) for name, child in value.items()}
+                out[key] = {name: self.node(child, (*at, key, name)) for name, child in value.items()}
             elif key in VERBATIM:
                 out[key] = copy.deepcopy(value)
                 if key == "discriminator" and isinstance(value, dict):
                     self.refs.extend(v for v in (value.get("mapping") or {}).values()
                                      if isinstance(v, str) and v.startswith("#"))
             else:
-                out[key] = self.node(value)
+                out[key] = self.node(value, (*at, key))
         return out
 
-    def response(self, node: Any) -> Any:
+    def _stub(self, node: dict[str, Any], at: Path) -> dict[str, Any] | None:
+        """The policy's stub for a bare ``$ref`` (nothing beside it but prose), else None."""
+        ref = node.get("$ref")
+        if self.stubs is None or not isinstance(ref, str):
+            return None
+        if any(key != "$ref" and key not in PROSE_KEYS and key not in DOC_EXTENSIONS for key in node):
+            return None  # siblings that validate (OpenAPI 3.1) stay with their ref
+        return self.stubs.stub(at, ref)
+
+    def response(self, node: Any, at: Path = ()) -> Any:
         """A Response object: like any object, but its required ``description`` stays (empty)."""
-        out = self.node(node)
+        out = self.node(node, at)
         if isinstance(out, dict) and "$ref" not in out:
             out["description"] = _REQUIRED_PROSE
         return out
@@ -178,7 +200,8 @@ def _copy_referenced(data: dict[str, Any], out: dict[str, Any], pruner: _Pruner,
         resolve_pointer(data, ref)  # the exact target must exist, not only its component
         target = resolve_pointer(data, "#/" + "/".join(escape_pointer(s) for s in root))
         in_responses = len(root) == 3 and root[:2] == ["components", "responses"]
-        _place(out, root, pruner.response(target) if in_responses else pruner.node(target))
+        at = tuple(root)
+        _place(out, root, pruner.response(target, at) if in_responses else pruner.node(target, at))
 
 
 def _used_security_schemes(slice_doc: dict[str, Any]) -> set[str]:
@@ -192,12 +215,15 @@ def _used_security_schemes(slice_doc: dict[str, Any]) -> set[str]:
     return names
 
 
-def slice_spec(data: dict[str, Any], operations: Iterable[tuple[str, str]]) -> dict[str, Any]:
+def slice_spec(data: dict[str, Any], operations: Iterable[tuple[str, str]],
+               stubs: StubPolicy | None = None) -> dict[str, Any]:
     """The part of ``data`` that ``operations`` use, prose dropped, keys sorted recursively.
 
     ``operations`` are ``(method, path template)`` pairs; the method in any case, the template
     exactly as written under ``paths``. An operation the document does not have is BadInput
     (listing them all): a silently smaller contract would hide a typo or a removed endpoint.
+    ``stubs`` (a :class:`recorder.contracts.reach.Reach`) cuts the schemas the repo's recorded
+    responses never reach; without it every referenced component is kept.
     """
     wanted: dict[str, set[str]] = {}
     for method, path in operations:
@@ -208,20 +234,20 @@ def slice_spec(data: dict[str, Any], operations: Iterable[tuple[str, str]]) -> d
     if missing:
         raise BadInput(None, "operations not in the spec: " + ", ".join(missing), "paths")
 
-    pruner = _Pruner()
+    pruner = _Pruner(stubs)
     out: dict[str, Any] = {"openapi": data.get("openapi")}
     info = data.get("info") or {}
     out["info"] = {key: info[key] for key in ("title", "version") if key in info}
     for key in ("servers", "security", "jsonSchemaDialect"):
         if key in data:
-            out[key] = pruner.node(data[key])
+            out[key] = pruner.node(data[key], (key,))
     out["paths"] = {}
     for path in sorted(wanted):
         item = paths[path]
         kept: dict[str, Any] = {}
         for key, value in item.items():
             if key in wanted[path] or key in ("parameters", "servers", "$ref"):
-                kept[key] = pruner.node(value)
+                kept[key] = pruner.node(value, ("paths", path, key))
         out["paths"][path] = kept
 
     copied: set[tuple[str, ...]] = set()
@@ -229,7 +255,8 @@ def slice_spec(data: dict[str, Any], operations: Iterable[tuple[str, str]]) -> d
     schemes = (data.get("components") or {}).get("securitySchemes") or {}
     for name in sorted(_used_security_schemes(out)):
         if name in schemes:
-            _place(out, ["components", "securitySchemes", name], pruner.node(schemes[name]))
+            _place(out, ["components", "securitySchemes", name],
+                   pruner.node(schemes[name], ("components", "securitySchemes", name)))
     _copy_referenced(data, out, pruner, copied)  # refs inside security schemes (rare)
     result: dict[str, Any] = sort_keys(out)
     return result

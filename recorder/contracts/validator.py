@@ -22,6 +22,7 @@ from typing import Any
 import jsonschema_rs
 
 from recorder.contracts.coerce import json_type
+from recorder.contracts.reach import STALE_COMMENT
 
 _KIND_RULES = {
     "Required": "required", "Type": "type", "Enum": "enum", "Constant": "enum", "Format": "format",
@@ -104,6 +105,11 @@ def _explain(error: Any, root_value: Any, strip: int) -> list[Violation]:
     details = kind.as_dict() if hasattr(kind, "as_dict") else {}
     rule = _KIND_RULES.get(name) or _kebab(name)  # not .get(name, _kebab(name)): that builds it every time
     actual = _value_at(root_value, path)
+    if name == "Not" and str(details.get("schema", {}).get("$comment", "")).startswith(STALE_COMMENT):
+        ref = details["schema"]["$comment"][len(STALE_COMMENT):]
+        return [Violation("slice-stale", path, f"the pinned contract was cut without {ref} here (no recorded "
+                          "value reached it then), so this value was not checked: re-run `recorder contracts pull`",
+                          expected=ref, actual=None, severity="warning")]
     if name == "Required":
         missing = details.get("property")
         return [Violation(rule, (*path, missing), f"required field {missing!r} is missing",

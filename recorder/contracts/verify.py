@@ -115,7 +115,7 @@ def verify_exchanges(exchanges: list[Exchange], specs: SpecSet, *, files: int = 
             report.findings.append(_unknown_operation(exchange, route, spec))
             summary.validated += 1
             continue
-        alternatives = _mock_candidates(specs.checker(spec), exchange) if not exchange.method else [route]
+        alternatives = mock_candidates(specs.checker(spec), exchange) if not exchange.method else [route]
         for candidate in alternatives:
             assert candidate.operation is not None
             specs.checker(spec).prime(candidate.operation, _media(exchange.request), exchange.response.status,
@@ -192,11 +192,11 @@ def _damaged(exchange: Exchange, damage: str) -> Finding:
 def route_exchange(checker: SpecChecker, exchange: Exchange) -> Route:
     if exchange.method:
         return checker.route(exchange.method, exchange.url)
-    candidates = _mock_candidates(checker, exchange)
+    candidates = mock_candidates(checker, exchange)
     return candidates[0] if candidates else checker.route("GET", exchange.url)
 
 
-def _mock_candidates(checker: SpecChecker, exchange: Exchange) -> list[Route]:
+def mock_candidates(checker: SpecChecker, exchange: Exchange) -> list[Route]:
     """A mock without mockMethod: every operation on its path that documents its status."""
     routes = [checker.route(method, exchange.url) for method in _MOCK_METHODS]
     found = [r for r in routes if r.operation is not None]
