@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -51,11 +52,17 @@ class Operation:
     deprecated: bool = False
 
     def response_for(self, status: int) -> tuple[str, dict[str, Any]] | None:
-        """The documented response for a status: exact code, then ``4XX`` range, then default."""
-        for key in (str(status), f"{str(status)[0]}XX", f"{str(status)[0]}xx", "default"):
-            if key in self.responses:
-                return key, self.responses[key]
-        return None
+        """The documented response for a status (see :func:`response_key`)."""
+        key = response_key(self.responses, status)
+        return None if key is None else (key, self.responses[key])
+
+
+def response_key(responses: Mapping[str, Any], status: int) -> str | None:
+    """Which key of an operation's ``responses`` documents ``status``: exact, ``4XX`` range, default."""
+    for key in (str(status), f"{str(status)[0]}XX", f"{str(status)[0]}xx", "default"):
+        if key in responses:
+            return key
+    return None
 
 
 @dataclass(slots=True)

@@ -25,13 +25,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from recorder.contracts.slicing import pointer_segments, resolve_pointer
+from recorder.contracts.slicing import Path, pointer_segments, resolve_pointer
 
 SCHEMA_REFS = "#/components/schemas/"
 PRUNED = "x-recorder-pruned"      # the stub's marker in a sliced document: the $ref it replaces
 STALE_COMMENT = "recorder-pruned " # how a stub's failure reads in the validator's error tree
 ANY_TYPE = "*"                    # a site kept whatever reaches it (request schemas)
-Path = tuple[str | int, ...]      # keys from the document root; list indexes as int
 
 # Keywords whose subschemas apply to the value itself, not to a part of it.
 _IN_PLACE_LISTS = ("allOf", "anyOf", "oneOf")

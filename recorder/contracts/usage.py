@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from recorder.contracts.check import SpecChecker
-from recorder.contracts.prepare import PreparedSpec
+from recorder.contracts.prepare import PreparedSpec, response_key
 from recorder.contracts.reach import Reach
 from recorder.contracts.slicing import pointer_segments, resolve_pointer
 from recorder.contracts.verify import Exchange, collect_files, load_exchanges, mock_candidates, route_exchange
@@ -88,13 +88,13 @@ def _keep_requests(reach: Reach, item: dict[str, Any], method: str, template: st
 def _walk_response(reach: Reach, operation: dict[str, Any], at: tuple[str, ...], status: int, body: Any) -> None:
     """Walk ``body`` through the schemas of the response documented for ``status`` (all media types)."""
     responses = operation.get("responses") or {}
-    for key in (str(status), f"{str(status)[0]}XX", f"{str(status)[0]}xx", "default"):  # as Operation.response_for
-        if key in responses:
-            node, where = _resolved(reach.data, responses[key], (*at, "responses", key))
-            for media, content in (node.get("content") or {}).items():
-                if isinstance(content, dict) and "schema" in content:
-                    reach.walk(content["schema"], (*where, "content", media, "schema"), body)
-            return
+    key = response_key(responses, status)  # the response the checker judges the body by
+    if key is None:
+        return
+    node, where = _resolved(reach.data, responses[key], (*at, "responses", key))
+    for media, content in (node.get("content") or {}).items():
+        if isinstance(content, dict) and "schema" in content:
+            reach.walk(content["schema"], (*where, "content", media, "schema"), body)
 
 
 def _resolved(data: dict[str, Any], node: Any, at: tuple[str, ...]) -> tuple[dict[str, Any], tuple[Any, ...]]:
