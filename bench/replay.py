@@ -12,7 +12,10 @@ request grows with the cassette. recorder builds a match-key index once per sess
 3. recorder's cost per request over a bare `requests` call to a server on 127.0.0.1, and the
    cost of loopback calls passed through a replay session;
 4. how much of a replayed call is requests' own per-call proxy lookup in the environment
-   (paid under vcrpy alike; a Session with trust_env=False skips it).
+   (paid under vcrpy alike; a Session with trust_env=False skips it);
+5. requests' own floor: the same 1,000 GETs with urllib3's ``urlopen`` answered by a dict
+   lookup from memory (an ideal replayer that does nothing else), and so the highest ratio any
+   replayer sitting under requests could reach against this run's vcrpy.
 
 Times are the request loop only (opening the cassette is reported apart), with
 time.perf_counter, best of --repeat where a run is cheap. Cassettes are built with recorder's
@@ -23,15 +26,18 @@ Run: python bench/replay.py [--repeat R] [--vcrpy-sample N]
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import random
 import sys
 import tempfile
 import threading
 import time
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout, installed or not
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -39,7 +45,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import requests  # noqa: E402
 import vcr  # noqa: E402
 
+from urllib3 import HTTPHeaderDict, HTTPResponse  # noqa: E402
+from urllib3.connectionpool import HTTPConnectionPool  # noqa: E402
+
 import recorder  # noqa: E402
+from recorder.cassette import load_cassette  # noqa: E402
 from _corpus import (CHARGES, charge, charge_template, get_cassette, get_url,  # noqa: E402
                      post_body, post_cassette, write)
 
@@ -184,6 +194,42 @@ def passthrough_loop(path: Path, base: str, numbers: Sequence[int]) -> float:
             return bare_loop(base, numbers)
 
 
+# -- requests' floor: an ideal replayer ----------------------------------------------------------
+@contextlib.contextmanager
+def answered_from_memory(path: Path) -> Iterator[None]:
+    """urllib3's ``urlopen`` answered by one dict lookup on the path: no matching, no logging, nothing.
+
+    Measurement only (it patches urllib3 for the length of one loop): what is left is what requests
+    and urllib3 cost per call whoever answers, so vcrpy's time over it bounds every replayer's ratio.
+    """
+    answers = {}
+    for interaction in load_cassette(path).interactions:
+        response = interaction.response
+        headers = HTTPHeaderDict()
+        for name, values in response.headers.items():
+            for value in values:
+                headers.add(name, value)
+        answers[interaction.request.uri.split("://", 1)[1].split("/", 1)[1]] = (response.body.raw, headers)
+
+    def urlopen(pool: HTTPConnectionPool, method: str, url: str, *args: Any, **kwargs: Any) -> HTTPResponse:
+        body, headers = answers[url[1:]]
+        return HTTPResponse(body=io.BytesIO(body), headers=HTTPHeaderDict(headers), status=200, version=11,
+                            preload_content=kwargs.get("preload_content", True),
+                            decode_content=kwargs.get("decode_content", True), request_method=method,
+                            request_url=url, enforce_content_length=False)
+
+    original = HTTPConnectionPool.urlopen
+    HTTPConnectionPool.urlopen = urlopen  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        HTTPConnectionPool.urlopen = original  # type: ignore[method-assign]
+
+
+def open_floor(path: Path, match_on: Sequence[str] | None = None):  # type: ignore[no-untyped-def]
+    return answered_from_memory(path)
+
+
 # -- main ----------------------------------------------------------------------------------------
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -293,6 +339,16 @@ def main() -> int:
         print(f"of which requests' environment proxy lookup (trust_env, paid under vcrpy alike): "
               f"{us(with_env - without_env, REPLAYS):.0f} us/request "
               f"(recorder replay {us(with_env, REPLAYS):.0f} us, with trust_env=False {us(without_env, REPLAYS):.0f} us)")
+
+        # 5. requests' floor, and so the ceiling of any replayer's ratio --------------------------
+        ours_s = floor_s = float("inf")
+        for _ in range(args.repeat):  # interleaved, as in 3.
+            ours_s = min(ours_s, replay_once(open_recorder, paths[3000], get, big)[1])
+            floor_s = min(floor_s, replay_once(open_floor, paths[3000], get, big)[1])
+        print(f"requests' own floor (urlopen answered by a dict lookup, nothing else): {us(floor_s, REPLAYS):.0f} us/request; "
+              f"recorder {us(ours_s, REPLAYS):.0f} us ({us(ours_s - floor_s, REPLAYS):+.0f} us); the highest "
+              f"ratio any replayer under requests could reach against this vcrpy run: "
+              f"{times(theirs_1000 / floor_s)} (recorder in this loop: {times(theirs_1000 / ours_s)})")
 
     if failures:
         print("FAIL: below target: " + ", ".join(failures))

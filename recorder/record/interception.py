@@ -17,15 +17,15 @@ import contextlib
 import json
 from collections.abc import Iterator, Mapping
 from urllib.parse import urlencode
-from typing import Any
-
-from vcr.patch import CassettePatcherBuilder
-from vcr.request import Request as VcrRequest
+from typing import TYPE_CHECKING, Any
 
 from recorder.cassette.headers import Headers
 from recorder.cassette.model import Body, Request, Response
 from recorder.record.client_layers import body_given_as_json, client_layers
 from recorder.record.handler import CallHandler, Decision, NetworkBlocked, plain_response
+
+if TYPE_CHECKING:
+    from vcr.request import Request as VcrRequest
 
 __all__ = ["CallHandler", "Decision", "NetworkBlocked", "intercept", "to_model", "to_vcr_response"]
 
@@ -163,6 +163,10 @@ class _InterceptingCassette:
 @contextlib.contextmanager
 def intercept(handler: CallHandler) -> Iterator[None]:
     """Route every HTTP call made by the supported clients through ``handler`` while active."""
+    # Imported here: vcrpy pulls in every client it patches (aiohttp alone is ~0.2 s), and the
+    # CLI's contract commands never intercept anything.
+    from vcr.patch import CassettePatcherBuilder
+
     cassette = _InterceptingCassette(handler)
     with contextlib.ExitStack() as stack:
         for patcher in CassettePatcherBuilder(cassette).build():
