@@ -10,6 +10,7 @@ from __future__ import annotations
 import gzip
 import json
 import re
+import ssl
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -36,6 +37,7 @@ class Received:
 class StandIn:
     routes: list[tuple[str, re.Pattern[str], Handler]] = field(default_factory=list)
     received: list[Received] = field(default_factory=list)
+    tls: ssl.SSLContext | None = None  # a server context: the stand-in speaks HTTPS, as a real API does
 
     def route(self, method: str, pattern: str, handler: Handler) -> StandIn:
         self.routes.append((method, re.compile(pattern + r"$"), handler))
@@ -72,6 +74,8 @@ class StandIn:
                 pass
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        if self.tls is not None:
+            self._server.socket = self.tls.wrap_socket(self._server.socket, server_side=True)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
         return self
@@ -83,7 +87,7 @@ class StandIn:
     @property
     def url(self) -> str:
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"{'https' if self.tls is not None else 'http'}://{host}:{port}"
 
 
 def json_reply(status: int, data: object, *, gzipped: bool = False, extra: dict[str, str] | None = None) -> Reply:

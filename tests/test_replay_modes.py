@@ -143,3 +143,37 @@ def test_an_aiohttp_json_body_is_recorded_and_matched_as_json(cassette: Path) ->
         assert asyncio.run(post(json={"currency": "usd", "amount": 2498}))["sent"]["amount"] == 2498
         assert requests.post(URL, json={"amount": 2498, "currency": "usd"}).json()["sent"]["currency"] == "usd"
     session.assert_body("$.amount", "eq", 2498)
+
+
+# -- the decorator form on async test functions ---------------------------------------------------
+CHECKOUT = Path(__file__).resolve().parents[1] / "cassettes" / "stripe" / "checkout_happy_path.yaml"
+CHECKOUT_FORM = {"amount": "2498", "currency": "usd", "source": "tok_visa", "description": "Order #11",
+                 "metadata[order_id]": "11"}
+
+
+def test_the_decorator_keeps_replay_on_while_an_async_httpx_test_awaits() -> None:
+    """Given the repo's checkout cassette, when an ``async def`` decorated with replay charges the
+    card through httpx, then the charge comes from the cassette (not from the network)."""
+    import asyncio
+
+    @recorder.replay(CHECKOUT)
+    async def pay() -> dict:
+        async with httpx.AsyncClient() as client:
+            return (await client.post(URL, data=CHECKOUT_FORM)).json()
+
+    assert asyncio.run(pay())["amount"] == 2498
+    assert asyncio.run(pay())["amount"] == 2498  # a fresh session per call, like a re-run test
+
+
+def test_the_decorator_keeps_replay_on_while_an_async_aiohttp_test_awaits() -> None:
+    import asyncio
+
+    import aiohttp
+
+    @recorder.replay(CHECKOUT, strict=True)
+    async def pay() -> int:
+        async with aiohttp.ClientSession() as session:
+            async with session.post(URL, data=CHECKOUT_FORM) as response:
+                return (await response.json())["amount"]
+
+    assert asyncio.run(pay()) == 2498

@@ -20,9 +20,31 @@ from recorder.errors import RecorderError
 # Captured at import, before any interception is active. If somebody imported us inside a
 # vcrpy cassette, vcrpy keeps the originals too.
 _HTTP = http.client.HTTPConnection
-_HTTPS = http.client.HTTPSConnection
 if getattr(_HTTP, "__module__", "").startswith("vcr."):  # pragma: no cover - defensive
-    from vcr.patch import _HTTPConnection as _HTTP, _HTTPSConnection as _HTTPS  # type: ignore
+    from vcr.patch import _HTTPConnection as _HTTP  # type: ignore
+
+
+class _TLSConnection(_HTTP):  # type: ignore[misc, valid-type]
+    """HTTPS on the original ``HTTPConnection``, for use while vcrpy's stubs are in place.
+
+    ``http.client.HTTPSConnection`` cannot be used then: its ``__init__`` calls
+    ``super(HTTPSConnection, self)`` with the *module global*, which vcrpy has swapped for its
+    stub, so constructing one fails with "super(type, obj): obj must be an instance or subtype
+    of type". This does what its ``connect`` does (TLS over the plain or tunnelled socket,
+    certificate and host name checked by ``context``) on a base bound when this module loaded.
+    """
+
+    default_port = http.client.HTTPS_PORT
+
+    def __init__(self, host: str, port: int, *, timeout: float, context: ssl.SSLContext) -> None:
+        super().__init__(host, port, timeout=timeout)
+        self._context = context
+
+    def connect(self) -> None:
+        super().connect()  # the TCP connection, and the CONNECT tunnel through a proxy if set
+        server_hostname = self._tunnel_host or self.host
+        self.sock = self._context.wrap_socket(self.sock, server_hostname=server_hostname)
+
 
 # Hop-by-hop and framing headers are the connection's business, not the recording's.
 _SKIP_REQUEST_HEADERS = frozenset({"host", "content-length", "transfer-encoding", "connection"})
@@ -86,10 +108,10 @@ def _connect(upstream: Upstream, timeout: float) -> http.client.HTTPConnection:
     if upstream.scheme == "https":
         context = ssl.create_default_context()
         if proxy:
-            conn = _HTTPS(proxy.host, proxy.port, timeout=timeout, context=context)
+            conn = _TLSConnection(proxy.host, proxy.port, timeout=timeout, context=context)
             conn.set_tunnel(upstream.host, upstream.port)
             return conn
-        return _HTTPS(upstream.host, upstream.port, timeout=timeout, context=context)
+        return _TLSConnection(upstream.host, upstream.port, timeout=timeout, context=context)
     return _HTTP(upstream.host, upstream.port, timeout=timeout)
 
 

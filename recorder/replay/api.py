@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable
+import functools
+import inspect
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +19,12 @@ MODES = ("replay", "off", *RECORD_MODES)
 
 
 class Replay(contextlib.ContextDecorator):
-    """Builds a fresh ReplaySession on every entry, so a decorated test can run many times."""
+    """Builds a fresh ReplaySession on every entry, so a decorated test can run many times.
+
+    As a decorator it also wraps ``async def`` functions: ContextDecorator alone would open the
+    session around *creating* the coroutine and close it before the first ``await``, so the
+    calls would go to the real network.
+    """
 
     def __init__(self, config: ReplayConfig | None, mode: str) -> None:
         self._config = config
@@ -35,6 +42,17 @@ class Replay(contextlib.ContextDecorator):
         session = self._stack.pop()
         if session is not None:
             session.__exit__(*exc)
+
+    def __call__(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        if not inspect.iscoroutinefunction(func):
+            return super().__call__(func)
+
+        @functools.wraps(func)
+        async def replaying(*args: Any, **kwargs: Any) -> Any:
+            with self:
+                return await func(*args, **kwargs)
+
+        return replaying
 
 
 def replay(cassettes: str | Path | Iterable[str | Path] = (), *, mocks: Iterable[str | Path] = (),
