@@ -68,8 +68,10 @@ def to_model(vcr_request: VcrRequest) -> Request:
 def _body_bytes(vcr_request: VcrRequest, headers: Headers) -> bytes:
     """The bytes the client sends. aiohttp's stub hands over ``data=``/``json=`` before aiohttp
     encodes them, so they are encoded here the way aiohttp would: ``json=`` as JSON (the wrapper
-    in client_layers tells which it was), a ``data=`` mapping as a form (nested: JSON)."""
-    body = vcr_request.body_bytes if hasattr(vcr_request, "body_bytes") else vcr_request.body
+    in client_layers tells which it was), a ``data=`` mapping or list of pairs as a form (nested:
+    JSON), a ``FormData`` by its own encoder. A multipart ``FormData`` is not read: encoding it
+    consumes it, and the request may still have to go out (a loopback call passed through)."""
+    body = vcr_request.body  # the object given (``body_bytes`` would join a list of pairs as bytes)
     if body is None:
         return b""
     if body_given_as_json() and not isinstance(body, bytes):
@@ -79,7 +81,16 @@ def _body_bytes(vcr_request: VcrRequest, headers: Headers) -> bytes:
         return body
     if isinstance(body, str):
         return body.encode("utf-8")
-    if isinstance(body, Mapping) or (isinstance(body, (list, tuple)) and all(
+    if hasattr(body, "read"):  # a file body: vcrpy keeps the bytes and hands out a fresh BytesIO
+        data = body.read()
+        return data.encode("utf-8") if isinstance(data, str) else bytes(data)
+    if _is_aiohttp_form(body):
+        if body.is_multipart:
+            return b""
+        encoded = body()  # urlencoded FormData encodes afresh on every call
+        headers.set("Content-Type", encoded.content_type)
+        return encoded.decode().encode("utf-8")
+    if isinstance(body, Mapping) or (isinstance(body, (list, tuple)) and body and all(
             isinstance(f, tuple) and len(f) == 2 for f in body)):
         pairs = list(body.items()) if isinstance(body, Mapping) else list(body)
         if all(isinstance(v, (str, int, float)) for _, v in pairs):
@@ -90,7 +101,15 @@ def _body_bytes(vcr_request: VcrRequest, headers: Headers) -> bytes:
     if isinstance(body, (list, dict, int, float, bool)):
         headers.set("Content-Type", "application/json")
         return json.dumps(body).encode("utf-8")
-    return bytes(body) if isinstance(body, (bytearray, memoryview)) else str(body).encode("utf-8")
+    if isinstance(body, (bytearray, memoryview)):
+        return bytes(body)
+    if hasattr(body, "__next__"):  # an iterator of chunks (vcrpy kept them as a list)
+        return b"".join(c.encode("utf-8") if isinstance(c, str) else bytes(c) for c in body)
+    return str(body).encode("utf-8")
+
+
+def _is_aiohttp_form(body: object) -> bool:
+    return type(body).__name__ == "FormData" and type(body).__module__.startswith("aiohttp")
 
 
 def to_vcr_response(response: Response) -> dict[str, Any]:
@@ -145,8 +164,10 @@ class _InterceptingCassette:
     def play_response(self, vcr_request: VcrRequest) -> dict[str, Any]:
         return to_vcr_response(self._handler.respond(to_model(vcr_request)))
 
-    def filter_request(self, vcr_request: VcrRequest) -> None:
-        return None  # nothing is for vcrpy to record
+    def filter_request(self, vcr_request: VcrRequest) -> VcrRequest | None:
+        # aiohttp's stub hands a passed-through response to ``append`` only when this is truthy;
+        # the others ask it only while ``write_protected``, which we never are.
+        return vcr_request if vcr_request.__dict__.get(_DECISION) is Decision.PASS else None
 
     def append(self, vcr_request: VcrRequest, vcr_response: dict[str, Any]) -> None:
         # Only passed-through traffic arrives here (http.client's stub reports it unconditionally).
