@@ -1,22 +1,35 @@
 """Every outbound call a replay session saw, and assertions over them.
 
 Assertions are about the code under test's behaviour ("Stripe was charged 2498 in usd", "no
-EasyPost call was made"), so a failure prints the calls that *were* made.
+EasyPost call was made"), so every failure lists the calls that *were* made: the answer to "what
+did it do instead?" is usually in that list.
+
+The semantics follow reference 000's ``httpCall`` assertions: a call is picked by filters (the
+reference's ``match``), then JSON-path checks run on its request or response body (see
+``recorder.replay.jsonpath`` for the operators). A check must hold on every matching call, and
+at least one call must match, except for ``doesNotExist``: when no matching call was made, the
+field does not exist either, so it holds (the reference: "if no matching HTTP call was observed
+during the step, a doesNotExist assertion passes").
 """
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Literal
+from pathlib import PurePath
+from typing import Any, Literal, NoReturn
 from urllib.parse import urlsplit
 
 from recorder.cassette.headers import Headers
 from recorder.cassette.model import Body
-from recorder.replay.jsonpath import select
+from recorder.errors import BadInput
+from recorder.replay.jsonpath import Operator, check, validate
 from recorder.replay.matching import body_data
 
 Source = Literal["cassette", "mock", "network"]
-Operator = Literal["eq", "ne", "contains", "exists", "doesNotExist", "gt", "lt"]
+Part = Literal["request", "response"]
+__all__ = ["Call", "CallAssertionError", "CallLog", "Operator", "Part", "Source"]
+
+_LISTED = 20  # calls shown in a failure; a long session is summarised after that
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,19 +55,47 @@ class Call:
 
     def request_data(self) -> Any:
         """JSON or (nested) form body as data: assertions read both the same way."""
-        content_type = (self.request_headers.get("Content-Type") or "").lower()
-        return body_data(self.request_body.decoded, content_type)
+        return self.body_data("request")
 
     def response_data(self) -> Any:
-        content_type = (self.response_headers.get("Content-Type") or "").lower()
-        return body_data(self.response_body.decoded, content_type)
+        return self.body_data("response")
+
+    def body_data(self, part: Part) -> Any:
+        """The body as data; a text body that is neither JSON nor a form stays text, so ``$`` can be searched."""
+        headers, body = self._part(part)
+        data = body_data(body.decoded, (headers.get("Content-Type") or "").lower())
+        if isinstance(data, bytes):
+            try:
+                return data.decode("utf-8")
+            except UnicodeDecodeError:
+                return data
+        return data
+
+    def is_form(self, part: Part) -> bool:
+        """Form bodies carry only strings, so equality compares an expected number by its spelling."""
+        content_type = (self._part(part)[0].get("Content-Type") or "").lower()
+        return "x-www-form-urlencoded" in content_type and "json" not in content_type
+
+    def _part(self, part: Part) -> tuple[Headers, Body]:
+        return (self.request_headers, self.request_body) if part == "request" else (self.response_headers,
+                                                                                   self.response_body)
 
     def __str__(self) -> str:
-        return f"{self.method} {self.url} -> {self.status} ({self.source}{', ' + self.provider if self.provider else ''})"
+        """One line: what was asked, what came back, and which recording or mock answered."""
+        answered = self.source if not self.origin else f"{self.source} {_short_origin(self.origin)}"
+        return f"{self.method} {self.url} -> {self.status} ({answered})"
 
 
 class CallAssertionError(AssertionError):
     pass
+
+
+def _short_origin(origin: str) -> str:
+    """``/abs/path/cassettes/stripe/checkout.yaml interaction 3`` -> ``checkout.yaml #3``: enough to find it."""
+    where, _, index = origin.rpartition(" interaction ")
+    if where and index.isdigit():
+        return f"{PurePath(where).name} #{index}"
+    return PurePath(origin).name or origin
 
 
 def _path_matches(pattern: str, path: str) -> bool:
@@ -63,6 +104,21 @@ def _path_matches(pattern: str, path: str) -> bool:
     from recorder.replay.mocks import path_pattern
 
     return bool(path_pattern(pattern).fullmatch(path))
+
+
+def _url_matches(pattern: str, call: Call) -> bool:
+    """Reference 000's ``url: api.stripe.com/v1/charges``: host, then optionally the path; scheme optional.
+
+    A bare host matches every call to it (``url: api.easypost.com``); a path matches as ``path=`` does
+    (exactly, ``*`` for one segment). A query in the pattern is ignored.
+    """
+    wanted = urlsplit(pattern if "://" in pattern else "//" + pattern)
+    actual = urlsplit(call.url)
+    if wanted.scheme and wanted.scheme.lower() != actual.scheme.lower():
+        return False
+    if (wanted.hostname or "") != call.host or (wanted.port is not None and wanted.port != actual.port):
+        return False
+    return wanted.path in ("", "/") or _path_matches(wanted.path, call.path)
 
 
 class CallLog:
@@ -79,17 +135,28 @@ class CallLog:
         return len(self._calls)
 
     def calls(self, *, provider: str | None = None, method: str | None = None, host: str | None = None,
-              path: str | None = None, source: Source | None = None) -> list[Call]:
-        """Calls matching every given filter; ``path`` may use ``*`` for one segment."""
-        return [c for c in self._calls
+              path: str | None = None, url: str | None = None, source: Source | None = None) -> list[Call]:
+        """Calls matching every given filter; ``path`` may use ``*`` for one segment, ``url`` is
+        ``host[/path]`` as reference 000 writes it (``api.stripe.com/v1/charges``)."""
+        return [call for _, call in self._numbered(provider=provider, method=method, host=host, path=path, url=url,
+                                                   source=source)]
+
+    def _numbered(self, *, provider: str | None = None, method: str | None = None, host: str | None = None,
+                  path: str | None = None, url: str | None = None,
+                  source: Source | None = None) -> list[tuple[int, Call]]:
+        """The matching calls with their place in the log, the number a failure listing shows."""
+        return [(i, c) for i, c in enumerate(self._calls)
                 if (provider is None or c.provider == provider)
                 and (method is None or c.method == method.upper())
                 and (host is None or c.host == host.lower())
                 and (path is None or _path_matches(path, c.path))
+                and (url is None or _url_matches(url, c))
                 and (source is None or c.source == source)]
 
     def assert_called(self, *, times: int | None = None, at_least: int | None = None, at_most: int | None = None,
                       **filters: Any) -> list[Call]:
+        """The matching calls, if their number is as expected (no count given: at least one)."""
+        _check_counts(times, at_least, at_most)
         found = self.calls(**filters)
         problem = None
         if times is not None and len(found) != times:
@@ -101,52 +168,64 @@ class CallLog:
         elif times is None and at_least is None and at_most is None and not found:
             problem = "expected at least 1 call"
         if problem:
-            raise CallAssertionError(f"{problem} matching {_describe(filters)}, got {len(found)}\n{self._listing()}")
+            self._fail(f"{problem} matching {_describe(filters)}, got {len(found)}")
         return found
 
     def assert_not_called(self, **filters: Any) -> None:
         found = self.calls(**filters)
         if found:
-            raise CallAssertionError(f"expected no call matching {_describe(filters)}, got {len(found)}\n"
-                                     f"{self._listing()}")
+            self._fail(f"expected no call matching {_describe(filters)}, got {len(found)}")
 
-    def assert_body(self, json_path: str, operator: Operator = "eq", value: Any = None, *,
-                    part: Literal["request", "response"] = "request", **filters: Any) -> None:
-        """Check ``json_path`` in the body of every matching call (at least one must match)."""
-        found = self.assert_called(**filters)
-        for call in found:
-            data = call.request_data() if part == "request" else call.response_data()
-            values = select(data, json_path)
-            if not _holds(operator, values, value):
-                raise CallAssertionError(
-                    f"{part} body of {call}: {json_path} {operator} {value!r} does not hold "
-                    f"(found {values[0]!r})" if values else
-                    f"{part} body of {call}: {json_path} {operator} {value!r} does not hold (no such field)")
+    def assert_body(self, json_path: str, operator: Operator | str = "eq", value: Any = None, *,
+                    part: Part = "request", **filters: Any) -> None:
+        """Check ``json_path`` in the ``part`` body of every matching call.
+
+        At least one call must match, except for ``doesNotExist``, which holds when none does
+        (reference 000: no shipping call observed means no tracking code either).
+        """
+        if part not in ("request", "response"):
+            raise BadInput(None, f"part is 'request' or 'response', not {part!r}")
+        name = validate(json_path, operator, value)
+        found = self._numbered(**filters)
+        if not found:
+            if name == "doesNotExist":
+                return
+            self._fail(f"expected at least 1 call matching {_describe(filters)}, got 0 "
+                       f"(so {json_path} {_claim(name, value)} cannot hold)")
+        failures = [(i, call, reason) for i, call in found
+                    if (reason := check(call.body_data(part), json_path, name, value,
+                                        typed=not call.is_form(part))) is not None]
+        if failures:
+            self._fail(f"{json_path} {_claim(name, value)} does not hold in the {part} body of "
+                       f"{len(failures)} of {len(found)} call(s) matching {_describe(filters)}:\n"
+                       + "\n".join(f"  call {i} ({call.method} {call.url} -> {call.status}): {reason}"
+                                   for i, call, reason in failures))
+
+    def _fail(self, message: str) -> NoReturn:
+        raise CallAssertionError(f"{message}\n{self._listing()}")
 
     def _listing(self) -> str:
         if not self._calls:
             return "calls made: none"
-        return "calls made:\n" + "\n".join(f"  {i}. {c}" for i, c in enumerate(self._calls))
+        shown = [f"  {i}. {c}" for i, c in enumerate(self._calls[:_LISTED])]
+        if len(self._calls) > _LISTED:
+            shown.append(f"  ... and {len(self._calls) - _LISTED} more")
+        return "calls made:\n" + "\n".join(shown)
 
 
-def _holds(operator: Operator, values: list[Any], expected: Any) -> bool:
-    if operator == "exists":
-        return bool(values)
-    if operator == "doesNotExist":
-        return not values
-    if not values:
-        return False
-    actual = values[0]
-    if operator == "eq":
-        return actual == expected or (isinstance(actual, str) and actual == str(expected))
-    if operator == "ne":
-        return not (actual == expected or (isinstance(actual, str) and actual == str(expected)))
-    if operator == "contains":
-        return str(expected) in actual if isinstance(actual, str) else expected in actual
-    if operator in ("gt", "lt"):
-        number = float(actual)
-        return number > float(expected) if operator == "gt" else number < float(expected)
-    raise ValueError(f"unknown operator {operator!r}")
+def _check_counts(times: int | None, at_least: int | None, at_most: int | None) -> None:
+    """A count no number of calls can satisfy is a mistake in the test, not a finding about the code."""
+    for name, count in (("times", times), ("at_least", at_least), ("at_most", at_most)):
+        if count is not None and count < 0:
+            raise BadInput(None, f"{name}={count}: a number of calls is not negative")
+    if at_least is not None and at_most is not None and at_least > at_most:
+        raise BadInput(None, f"at_least={at_least} and at_most={at_most}: no number of calls satisfies both")
+    if times is not None and ((at_least is not None and times < at_least) or (at_most is not None and times > at_most)):
+        raise BadInput(None, f"times={times} contradicts at_least={at_least}, at_most={at_most}")
+
+
+def _claim(operator: Operator, value: Any) -> str:
+    return operator if operator in ("exists", "doesNotExist") else f"{operator} {value!r}"
 
 
 def _describe(filters: dict[str, Any]) -> str:
