@@ -28,7 +28,7 @@ class ProjectConfig:
     record_command: tuple[str, ...] | None = None
     providers: dict[str, dict[str, Any]] = field(default_factory=dict)
     source: Path | None = None
-    replay_defaults: dict[str, Any] = field(default_factory=dict)  # [tool.recorder.replay]
+    replay_defaults: dict[str, Any] = field(default_factory=dict)  # [tool.recorder.replay], incl. mode, target
 
 
 def find_pyproject(start: Path | None = None) -> Path | None:
@@ -69,12 +69,7 @@ def load_project_config(start: Path | None = None) -> ProjectConfig:
     providers = table.get("providers", {})
     if not isinstance(providers, dict):
         raise BadInput(pyproject, "expected a table of provider tables", place="tool.recorder.providers")
-    replay_defaults = table.get("replay", {})
-    allowed = {"strict", "ignore_fields", "match_headers", "allow_repeats", "mocks"}
-    if not isinstance(replay_defaults, dict) or set(replay_defaults) - allowed:
-        bad = sorted(set(replay_defaults) - allowed) if isinstance(replay_defaults, dict) else []
-        raise BadInput(pyproject, f"expected a table with keys {', '.join(sorted(allowed))}",
-                       place="tool.recorder.replay" + (f".{bad[0]}" if bad else ""))
+    replay_defaults = _replay_defaults(table.get("replay", {}), pyproject)
     return ProjectConfig(
         root=root,
         cassettes=folder("cassettes", "cassettes"),
@@ -83,5 +78,25 @@ def load_project_config(start: Path | None = None) -> ProjectConfig:
         record_command=tuple(command) if command else None,
         providers=providers,
         source=pyproject,
-        replay_defaults=dict(replay_defaults),
+        replay_defaults=replay_defaults,
     )
+
+
+# recorder.replay's keywords a project may default; the pytest plugin layers marker and command line on top.
+_REPLAY_KEYS = {"strict", "ignore_fields", "match_headers", "allow_repeats", "mocks", "mode", "target"}
+
+
+def _replay_defaults(value: Any, pyproject: Path | None) -> dict[str, Any]:
+    """``[tool.recorder.replay]``, checked here so a typo names its key instead of failing in every test."""
+    if not isinstance(value, dict) or set(value) - _REPLAY_KEYS:
+        bad = sorted(set(value) - _REPLAY_KEYS) if isinstance(value, dict) else []
+        raise BadInput(pyproject, f"expected a table with keys {', '.join(sorted(_REPLAY_KEYS))}",
+                       place="tool.recorder.replay" + (f".{bad[0]}" if bad else ""))
+    if "mode" in value and not isinstance(value["mode"], str):
+        raise BadInput(pyproject, "expected a mode name (replay, once, new, all, record, off)",
+                       place="tool.recorder.replay.mode")
+    target = value.get("target", [])
+    if not (isinstance(target, str) or (isinstance(target, list) and all(isinstance(t, str) for t in target))):
+        raise BadInput(pyproject, 'expected "URL" or "PROVIDER=URL", or a list of them',
+                       place="tool.recorder.replay.target")
+    return dict(value)

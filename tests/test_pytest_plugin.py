@@ -6,6 +6,7 @@ when pytest runs it with the recorder plugin, then the marked tests replay with 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -65,7 +66,7 @@ def test_marked_and_default_cassettes_replay_and_a_miss_shows_the_drift(project:
     assert "PASSED test_suite.py::test_marked" in out
     assert "PASSED test_suite.py::test_default_cassette_by_test_name" in out
     assert "FAILED test_suite.py::test_drift" in out
-    assert "body.amount: recorded '4242', sent '100'" in out
+    assert re.search(r"body\.amount: recorded '?4242'?, sent '?100'?", out)
     assert "PASSED test_suite.py::test_unused" in out and "never played" in out
     assert "replayed 4 test(s) from 2 cassette(s); misses: 1; unused interactions: 2" in out
 

@@ -1,4 +1,5 @@
-"""``recorder record -- pytest``: one cassette per test, written safely even from parallel processes."""
+"""``recorder record -- pytest``: one cassette per test (a marked test: its marker's), written safely even
+from parallel processes."""
 from __future__ import annotations
 
 import os
@@ -84,3 +85,32 @@ def test_processes_appending_to_one_cassette_keep_each_others_calls(tmp_path: Pa
     interactions = yaml.safe_load((tmp_path / "cassettes/stripe/shared.yaml").read_text())["interactions"]
     amounts = sorted(int(i["request"]["body"].split("=")[1]) for i in interactions)
     assert amounts == [100, 101, 102, 103, 104, 200, 201, 202, 203, 204]
+
+
+def test_marked_tests_record_into_the_marker_cassette_and_the_fixture_sees_the_calls(tmp_path: Path) -> None:
+    """Under ``recorder record -- pytest`` a marked test records into its marker's cassette (not a
+    per-test one), a fixture-only test into its own, both reported; the next plain run replays them."""
+    (tmp_path / "test_pay.py").write_text(textwrap.dedent('''
+        import pytest, requests
+
+        @pytest.mark.recorder("stripe/checkout")
+        def test_marked(recorder):
+            assert requests.post("https://api.stripe.com/v1/charges", data={"amount": 2498}).json()["amount"] == 2498
+            recorder.assert_called(provider="stripe", path="/v1/charges", times=1)
+
+        def test_own(recorder):
+            assert requests.post("https://api.stripe.com/v1/refunds", data={"charge": "ch_1"}).status_code == 200
+            recorder.assert_called(provider="stripe", path="/v1/refunds", times=1)
+    '''))
+    pytest_command = (sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_pay.py")
+    with charge_standin() as standin:
+        done = record(tmp_path, standin.url, *pytest_command)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "checkout.yaml (1 new, 1 total)" in done.stderr and "test_own.yaml (1 new, 1 total)" in done.stderr
+    marked = yaml.safe_load((tmp_path / "cassettes/stripe/checkout.yaml").read_text())["interactions"]
+    own = yaml.safe_load((tmp_path / "cassettes/stripe/test_pay/test_own.yaml").read_text())["interactions"]
+    assert [i["request"]["uri"] for i in marked + own] == ["https://api.stripe.com/v1/charges",
+                                                          "https://api.stripe.com/v1/refunds"]
+    assert not (tmp_path / "cassettes/stripe/test_pay/test_marked.yaml").exists()
+    replayed = subprocess.run(pytest_command, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert replayed.returncode == 0 and "2 passed" in replayed.stdout, replayed.stdout
