@@ -59,3 +59,24 @@ def test_a_bad_profile_names_file_and_key(tmp_path: Path) -> None:
 def test_unknown_provider_is_bad_input_listing_the_known_ones() -> None:
     with pytest.raises(BadInput, match="unknown provider 'strip' .known: easypost, generic"):
         build_registry().get("strip")
+
+
+def test_a_pyproject_table_for_a_builtin_provider_is_laid_over_it_key_by_key() -> None:
+    """``[tool.recorder.providers.stripe]`` with only match options keeps Stripe's hosts and secret rules."""
+    stripe = build_registry({"stripe": {"ignore_fields": ["metadata.order_id"],
+                                        "match_headers": ["Stripe-Version"]}}).get("stripe")
+    assert stripe.ignore_fields == ("metadata.order_id",) and stripe.match_headers == ("Stripe-Version",)
+    assert "api.stripe.com" in stripe.hosts and stripe.body_encoding == "form"
+    assert "stripe-signature" in {h.lower() for h in stripe.secrets.headers}
+    assert stripe.source == "pyproject.toml"
+    # A secrets sub-key replaces that list only; the others stay Stripe's.
+    stripe = build_registry({"stripe": {"secrets": {"query": ["my_key"]}}}).get("stripe")
+    assert "my_key" in stripe.secrets.query and "key" not in stripe.secrets.query
+    assert "ephemeral_key" in stripe.secrets.body_fields
+
+
+def test_match_options_are_lists_of_strings_named_on_error() -> None:
+    with pytest.raises(BadInput) as caught:
+        build_registry({"stripe": {"ignore_fields": [1]}}, "pyproject.toml")
+    assert caught.value.one_line() == "pyproject.toml:stripe.ignore_fields: expected a list of strings"
+    assert build_registry().get("stripe").ignore_fields == ()

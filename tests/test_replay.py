@@ -64,8 +64,8 @@ def test_a_changed_amount_fails_with_a_drift_report_naming_the_field() -> None:
     [best] = report.candidates
     assert best.index == 0 and best.source.endswith("test_authorize.yaml")
     assert [str(d) for d in best.differences] == [
-        "body.amount: recorded '4242', sent '4243'",
-        "body.shipping.address.postal_code: recorded '53-601', missing from the request",
+        "body.amount: recorded 4242, sent 4243",
+        "body.shipping.address.postal_code: missing",
     ]
     assert "closest #1" in str(caught.value)
 
@@ -143,7 +143,7 @@ def test_a_miss_swallowed_by_the_sdk_still_fails_the_block() -> None:
 
     stripe.api_key = "sk_test_" + "x" * 24
     stripe.max_network_retries = 0
-    with pytest.raises(DriftError, match="body.amount: recorded '4242', sent '1'"):
+    with pytest.raises(DriftError, match="body.amount: recorded 4242, sent 1\n"):
         with recorder.replay(AUTHORIZE):
             try:
                 stripe.PaymentIntent.create(amount=1, currency="usd", payment_method="pm_card_pl")
@@ -168,3 +168,22 @@ def test_async_clients_replay_too() -> None:
                         return await r.json()
             second = asyncio.run(with_aiohttp())
     assert first["id"] == second["id"] == "pi_1F70K4IUmJaD6OqvfXkgsCB9"
+
+
+def test_provider_match_options_from_pyproject_add_to_the_test_s_own(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Given Stripe's profile told to ignore the postal code and to match on Idempotency-Key, and a
+    test that also ignores the phone: a call differing in both fields replays; a new key is drift."""
+    (tmp_path / "pyproject.toml").write_text('[tool.recorder.providers.stripe]\n'
+                                             'ignore_fields = ["shipping.address.postal_code"]\n'
+                                             'match_headers = ["Idempotency-Key"]\n')
+    monkeypatch.chdir(tmp_path)
+    url = "https://api.stripe.com/v1/payment_intents"
+    form = {**AUTHORIZE_FORM, "shipping[address][postal_code]": "00-001", "shipping[phone]": "+1"}
+    recorded_key = {"Idempotency-Key": "bd0e72e0-c36e-4a18-8c55-dde0b2f7b61d"}
+    with recorder.replay(AUTHORIZE, ignore_fields=["shipping.phone"]):
+        assert requests.post(url, data=form, headers=recorded_key).json()["id"] == "pi_1F70K4IUmJaD6OqvfXkgsCB9"
+    with pytest.raises(DriftError) as caught, recorder.replay(AUTHORIZE, ignore_fields=["shipping.phone"]):
+        requests.post(url, data=form, headers={"Idempotency-Key": "another"})
+    assert [str(d) for d in caught.value.report.candidates[0].differences] == [
+        "headers.idempotency-key: recorded bd0e72e0-c36e-4a18-8c55-dde0b2f7b61d, sent another"]

@@ -4,6 +4,9 @@ Profiles are TOML tables with one schema, whether they ship with recorder
 (``builtin/<name>.toml``) or a user writes them under ``[tool.recorder.providers.NAME]`` in
 pyproject.toml. Every profile extends ``generic``: its secret and volatile-header lists are
 added to the generic ones, so a new provider cannot forget ``Authorization`` or ``Set-Cookie``.
+
+``ignore_fields`` (dotted body paths) and ``match_headers`` say how replay matches the provider's
+requests; a test's own options are added to them, so they belong to the provider, not each test.
 """
 from __future__ import annotations
 
@@ -49,6 +52,10 @@ class Provider:
     # Known ways the provider's real traffic departs from its own spec, accepted by
     # verify-contracts (see recorder.contracts.quirks for the names).
     contract_quirks: tuple[str, ...] = ()
+    # Replay matching: body fields that never tell two calls apart (a client-side nonce), and
+    # headers that do (an API version the provider answers differently).
+    ignore_fields: tuple[str, ...] = ()
+    match_headers: tuple[str, ...] = ()
 
     def merged(self, base: Provider) -> Provider:
         """This profile with ``base``'s secret rules and volatile headers added in."""
@@ -63,6 +70,9 @@ class Provider:
             secrets=self.secrets.merged(base.secrets),
             source=self.source,
             contract_quirks=self.contract_quirks,
+            # Body paths are case-sensitive, unlike header names.
+            ignore_fields=tuple(dict.fromkeys((*base.ignore_fields, *self.ignore_fields))),
+            match_headers=_union(base.match_headers, self.match_headers),
         )
 
     def is_volatile(self, header: str) -> bool:
@@ -72,7 +82,7 @@ class Provider:
 def parse_profile(data: Mapping[str, Any], *, name: str, source: str) -> Provider:
     """Build a Provider from a TOML table; BadInput names the source and the key on error."""
     known = {"name", "description", "hosts", "body_encoding", "api_version_header", "spec_url",
-             "volatile_headers", "secrets", "contract_quirks"}
+             "volatile_headers", "secrets", "contract_quirks", "ignore_fields", "match_headers"}
     unknown = sorted(set(data) - known)
     if unknown:
         raise BadInput(source, f"unknown key {unknown[0]!r} in provider {name!r}")
@@ -103,6 +113,8 @@ def parse_profile(data: Mapping[str, Any], *, name: str, source: str) -> Provide
         secrets=secrets,
         source=source,
         contract_quirks=_str_tuple(data.get("contract_quirks", ()), source, f"{name}.contract_quirks"),
+        ignore_fields=_str_tuple(data.get("ignore_fields", ()), source, f"{name}.ignore_fields"),
+        match_headers=_str_tuple(data.get("match_headers", ()), source, f"{name}.match_headers"),
     )
 
 

@@ -51,6 +51,10 @@ class ProviderRegistry:
     def __iter__(self):  # type: ignore[no-untyped-def]
         return iter(self._by_name[n] for n in self.names())
 
+    def find(self, name: str) -> Provider | None:
+        """The profile called ``name``, or None (``get`` is for names a user typed)."""
+        return self._by_name.get(name)
+
     def get(self, name: str) -> Provider:
         try:
             return self._by_name[name]
@@ -75,26 +79,46 @@ class ProviderRegistry:
 
 
 @lru_cache(maxsize=1)
-def builtin_profiles() -> tuple[Provider, ...]:
+def _builtin_tables() -> dict[str, tuple[Mapping[str, Any], str]]:
+    """Each built-in profile's TOML table and source, by profile name."""
     folder = resources.files("recorder.providers") / "builtin"
-    profiles = []
+    tables = {}
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
         if entry.name.endswith(".toml"):
-            source = f"recorder/providers/builtin/{entry.name}"
-            data = tomllib.loads(entry.read_text(encoding="utf-8"))
-            profiles.append(parse_profile(data, name=entry.name[:-5], source=source))
-    return tuple(profiles)
+            tables[entry.name[:-5]] = (tomllib.loads(entry.read_text(encoding="utf-8")),
+                                       f"recorder/providers/builtin/{entry.name}")
+    return tables
+
+
+@lru_cache(maxsize=1)
+def builtin_profiles() -> tuple[Provider, ...]:
+    return tuple(parse_profile(data, name=name, source=source) for name, (data, source) in _builtin_tables().items())
 
 
 def build_registry(user_tables: Mapping[str, Mapping[str, Any]] | None = None,
                    source: str = "pyproject.toml") -> ProviderRegistry:
-    """Built-in profiles, then the user's ``[tool.recorder.providers.*]`` (which may override one)."""
+    """Built-in profiles, then the user's ``[tool.recorder.providers.*]``.
+
+    A user table named after a built-in profile is laid over it key by key (``secrets`` sub-key by
+    sub-key): ``[tool.recorder.providers.stripe]`` with only ``ignore_fields`` keeps Stripe's hosts
+    and, above all, its secret rules.
+    """
+    builtin = _builtin_tables()
     profiles = {p.name: p for p in builtin_profiles()}
     for name, table in (user_tables or {}).items():
         if not isinstance(table, Mapping):
             raise BadInput(source, "expected a table", place=f"tool.recorder.providers.{name}")
+        if name in builtin:
+            table = _overlay(builtin[name][0], table)
         profiles[name] = parse_profile(table, name=name, source=source)
     return ProviderRegistry(profiles.values())
+
+
+def _overlay(base: Mapping[str, Any], user: Mapping[str, Any]) -> dict[str, Any]:
+    merged = {**base, **user}
+    if isinstance(base.get("secrets"), Mapping) and isinstance(user.get("secrets"), Mapping):
+        merged["secrets"] = {**base["secrets"], **user["secrets"]}
+    return merged
 
 
 def load_registry() -> ProviderRegistry:

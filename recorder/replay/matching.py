@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import json
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from recorder.cassette.forms import decode_form
-from recorder.cassette.model import Interaction
+from recorder.cassette.model import Interaction, Request
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -31,6 +31,22 @@ class MatchOptions:
     match_headers: tuple[str, ...] = ()
     allow_repeats: bool = False
 
+    def adding(self, ignore_fields: Iterable[str], match_headers: Iterable[str]) -> MatchOptions:
+        """These options with a provider's own added: a test can narrow matching further, never undo
+        what the provider profile says is noise (ignored fields) or meaning (matched headers)."""
+        fields = tuple(dict.fromkeys((*ignore_fields, *self.ignore_fields)))
+        headers = tuple(dict.fromkeys(h.lower() for h in (*match_headers, *self.match_headers)))
+        return MatchOptions(fields, headers, self.allow_repeats)
+
+
+@dataclass(frozen=True, slots=True)
+class MatchRules:
+    """How one provider's requests become keys: its body encoding and its options merged with the
+    session's. Recorded and live requests to one host must use the same rules, or they never meet."""
+
+    encoding_hint: str = "auto"
+    options: MatchOptions = MatchOptions()
+
 
 @dataclass(frozen=True, slots=True)
 class NormalisedUrl:
@@ -38,6 +54,8 @@ class NormalisedUrl:
     host: str  # lower-case, with ":port" only when it is not the scheme's default
     path: str
     query: tuple[tuple[str, str], ...]  # a sorted multiset; array indices folded to []
+    hostname: str = ""  # lower-case, never a port
+    port: int = 0       # the port the request goes to: explicit, else the scheme's default
 
     @classmethod
     def parse(cls, uri: str) -> NormalisedUrl:
@@ -49,11 +67,16 @@ class NormalisedUrl:
 def _parse_url(uri: str) -> NormalisedUrl:
     parts = urlsplit(uri)
     scheme = (parts.scheme or "http").lower()
-    host = (parts.hostname or "").lower()
-    if parts.port and parts.port != _DEFAULT_PORTS.get(scheme):
-        host = f"{host}:{parts.port}"
+    hostname = host = (parts.hostname or "").lower()
+    try:
+        explicit = parts.port
+    except ValueError:  # a port that is not a number: keep it in the host, it matches nothing else
+        explicit, host = None, parts.netloc.rsplit("@", 1)[-1].lower()
+    default = _DEFAULT_PORTS.get(scheme, 0)
+    if explicit and explicit != default:
+        host = f"{host}:{explicit}"
     path = unquote(parts.path) or "/"
-    return NormalisedUrl(scheme, host, path, query_multiset(parts.query))
+    return NormalisedUrl(scheme, host, path, query_multiset(parts.query), hostname, explicit or default)
 
 
 def query_multiset(query: str) -> tuple[tuple[str, str], ...]:
@@ -80,11 +103,16 @@ def _fold_indices(key: str) -> str:
     return "".join(out)
 
 
+def first_values(headers: Mapping[str, Sequence[str]]) -> dict[str, str]:
+    """Header name (lower-case) to its first value: what ``match_headers`` compares."""
+    return {name.lower(): values[0] if values else "" for name, values in headers.items()}
+
+
 def body_data(raw: bytes, content_type: str, encoding_hint: str = "auto") -> Any:
     """The body as comparable data: JSON values, decoded nested forms, else the bytes."""
     if not raw:
         return None
-    kind = _body_kind(content_type, encoding_hint, raw)
+    kind = body_kind(content_type, encoding_hint, raw)
     try:
         if kind == "json":
             return json.loads(raw)
@@ -95,7 +123,8 @@ def body_data(raw: bytes, content_type: str, encoding_hint: str = "auto") -> Any
     return raw
 
 
-def _body_kind(content_type: str, hint: str, raw: bytes) -> str:
+def body_kind(content_type: str, hint: str, raw: bytes) -> str:
+    """``json``, ``form`` or ``raw``: the content type first, then the provider's hint, then a sniff."""
     if "json" in content_type:
         return "json"
     if "x-www-form-urlencoded" in content_type:
@@ -106,7 +135,8 @@ def _body_kind(content_type: str, hint: str, raw: bytes) -> str:
     return "json" if head in (b"{", b"[") else "raw"
 
 
-def _drop_fields(data: Any, fields: Iterable[str]) -> Any:
+def drop_fields(data: Any, fields: Iterable[str]) -> Any:
+    """``data`` without the ``ignore_fields`` (dotted paths), changed in place."""
     for dotted in fields:
         node = data
         parts = dotted.split(".")
@@ -136,7 +166,7 @@ def match_key(method: str, uri: str, body: bytes, content_type: str, headers: di
     url = NormalisedUrl.parse(uri)
     data = body_data(body, content_type.lower(), encoding_hint)
     if options.ignore_fields and isinstance(data, (dict, list)):
-        data = _drop_fields(data, options.ignore_fields)
+        data = drop_fields(data, options.ignore_fields)
     picked: tuple[tuple[str, str], ...] = ()
     if options.match_headers:
         lowered = {k.lower(): v for k, v in (headers or {}).items()}
@@ -144,18 +174,23 @@ def match_key(method: str, uri: str, body: bytes, content_type: str, headers: di
     return (method.upper(), url.scheme, url.host, url.path, url.query, canonical_body(data), picked)
 
 
+def request_key(request: Request, rules: MatchRules = MatchRules()) -> MatchKey:
+    """The key of a recorded or a live request; headers are read only when some are matched on."""
+    headers = first_values(request.headers) if rules.options.match_headers else None
+    return match_key(request.method, request.uri, request.body.decoded, request.content_type, headers,
+                     encoding_hint=rules.encoding_hint, options=rules.options)
+
+
 def interaction_key(interaction: Interaction, *, encoding_hint: str = "auto",
                     options: MatchOptions = MatchOptions()) -> MatchKey:
-    request = interaction.request
-    headers = {name: values[0] if values else "" for name, values in request.headers.items()}
-    return match_key(request.method, request.uri, request.body.decoded, request.content_type, headers,
-                     encoding_hint=encoding_hint, options=options)
+    return request_key(interaction.request, MatchRules(encoding_hint, options))
 
 
 @dataclass(slots=True)
 class _Slot:
     pending: deque[int]
     last: int
+    positions: list[int]  # every interaction with this key, for the report when all are played
 
 
 @dataclass(slots=True)
@@ -166,21 +201,28 @@ class ReplayIndex:
     options: MatchOptions = field(default_factory=MatchOptions)
     _slots: dict[MatchKey, _Slot] = field(default_factory=dict)
     played: set[int] = field(default_factory=set)
+    keys: list[MatchKey] = field(default_factory=list)  # per position: a drift report compares keys
 
     @classmethod
     def build(cls, interactions: Sequence[Interaction], *, options: MatchOptions = MatchOptions(),
-              encoding_hints: dict[str, str] | None = None) -> ReplayIndex:
+              encoding_hints: dict[str, str] | None = None,
+              rules_for: Callable[[Interaction], MatchRules] | None = None) -> ReplayIndex:
+        """Key every interaction once. ``rules_for`` gives each its provider's rules (the session's
+        per-host rules); without it, ``options`` and the provider's ``encoding_hints`` apply."""
         index = cls(interactions, options)
         hints = encoding_hints or {}
         for position, interaction in enumerate(interactions):
-            key = interaction_key(interaction, encoding_hint=hints.get(interaction.provider or "", "auto"),
-                                  options=options)
+            rules = (rules_for(interaction) if rules_for is not None
+                     else MatchRules(hints.get(interaction.provider or "", "auto"), options))
+            key = request_key(interaction.request, rules)
+            index.keys.append(key)
             slot = index._slots.get(key)
             if slot is None:
-                index._slots[key] = _Slot(deque([position]), position)
+                index._slots[key] = _Slot(deque([position]), position, [position])
             else:
                 slot.pending.append(position)
                 slot.last = position
+                slot.positions.append(position)
         return index
 
     def take(self, key: MatchKey) -> int | None:
@@ -193,6 +235,11 @@ class ReplayIndex:
             self.played.add(position)
             return position
         return slot.last if self.options.allow_repeats else None
+
+    def recorded(self, key: MatchKey) -> tuple[int, ...]:
+        """Every position recorded under ``key``: after a miss, the ones already played."""
+        slot = self._slots.get(key)
+        return tuple(slot.positions) if slot is not None else ()
 
     def unplayed(self) -> list[int]:
         return [i for i in range(len(self.interactions)) if i not in self.played]

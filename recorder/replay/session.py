@@ -3,6 +3,11 @@
 Lookups are constant-time (the index is built once, when the session opens). A request with no
 recording fails with a drift report. Mock files win over cassettes for the endpoints they name.
 At the end, interactions never played are reported: a cassette nobody uses any more is stale.
+
+Match options come from two layers: the provider profile's (``ignore_fields``, ``match_headers``)
+with the session's added. They are resolved once per recorded host, when the session opens, so a
+live request pays one dict lookup for them, and recorded and live requests to one host are
+always keyed by the same rules.
 """
 from __future__ import annotations
 
@@ -15,15 +20,15 @@ from urllib.parse import urlsplit
 
 from recorder.cassette import Interaction, Request, Response, load_cassette
 from recorder.errors import RecorderError
-from recorder.providers import ProviderRegistry, load_registry
+from recorder.providers import Provider, ProviderRegistry, load_registry
 from recorder.record.delays import hold
 from recorder.record.interception import Decision, NetworkBlocked, intercept
 from recorder.record.modes import RecordMode
 from recorder.record.session import WrittenCassette, is_loopback
 from recorder.replay.calls import Call, CallLog
-from recorder.replay.drift import DriftError, DriftReport, closest
-from recorder.replay.matching import MatchOptions, NormalisedUrl, ReplayIndex, match_key
-from recorder.replay.mocks import Mock, load_mock
+from recorder.replay.drift import Candidate, DriftError, DriftReport, closest, near_mocks
+from recorder.replay.matching import MatchKey, MatchOptions, MatchRules, NormalisedUrl, ReplayIndex, request_key
+from recorder.replay.mocks import MockTable, load_mock
 from recorder.replay.recording import recording_session
 
 
@@ -74,15 +79,21 @@ class ReplaySession:
             for position, interaction in enumerate(cassette.interactions):
                 self._interactions.append(interaction)
                 self._sources.append((str(path), position))
-        hints = {p.name: p.body_encoding for p in self.registry}
-        self._index = ReplayIndex.build(self._interactions, options=config.match, encoding_hints=hints)
         self._by_host: dict[str, list[int]] = defaultdict(list)
+        self._rules_by_provider: dict[str | None, MatchRules] = {}
+        self._rules_by_host: dict[str, MatchRules] = {}
         for position, interaction in enumerate(self._interactions):
-            self._by_host[NormalisedUrl.parse(interaction.request.uri).host].append(position)
-        self._mocks: dict[str, list[Mock]] = defaultdict(list)
-        for mock_path in config.mocks:
-            mock = load_mock(mock_path)
-            self._mocks[mock.target].append(mock)
+            host = NormalisedUrl.parse(interaction.request.uri).host
+            self._by_host[host].append(position)
+            if host not in self._rules_by_host:
+                # The host decides, as it must for a live request; a cassette's own provider label
+                # speaks for hosts no profile claims (a stand-in it was recorded against).
+                provider = self.registry.for_host(host) or self.registry.find(interaction.provider or "")
+                self._rules_by_host[host] = self._rules_for(provider)
+        self._index = ReplayIndex.build(
+            self._interactions, options=config.match,
+            rules_for=lambda i: self._rules_by_host[NormalisedUrl.parse(i.request.uri).host])
+        self._mocks = MockTable(load_mock(mock_path) for mock_path in config.mocks)
         self._intercept = None
         self.unused: list[Unused] = []
         # SDKs wrap transport errors (stripe -> APIConnectionError, easypost -> HttpError) and apps
@@ -118,13 +129,17 @@ class ReplaySession:
 
     # -- CallHandler -----------------------------------------------------------------------------
     def decide(self, request: Request) -> Decision:
+        """Answer hosts the cassettes and mocks cover. On loopback a mock claims only the calls it
+        answers: a ``127.0.0.1`` mock must not swallow the app's own test server's traffic."""
         url = NormalisedUrl.parse(request.uri)
-        bare_host = url.host.split(":")[0]
-        if url.host in self._by_host or bare_host in self._mocks:
+        if url.host in self._by_host:
             return Decision.ANSWER
+        if self._mocks and self._mocks.covers(url):
+            if not is_loopback(url.hostname) or self._mocks.find(url, request.method, _path(request)):
+                return Decision.ANSWER
         if self._recording is not None:
             return self._recording.decide(request)
-        if is_loopback(bare_host):
+        if is_loopback(url.hostname):
             return Decision.PASS
         return Decision.BLOCK
 
@@ -141,7 +156,7 @@ class ReplaySession:
     def respond(self, request: Request) -> Response:
         url = NormalisedUrl.parse(request.uri)
         provider = self.registry.for_host(url.host)
-        mock = self._find_mock(url.host.split(":")[0], request.method, request.uri) if self._mocks else None
+        mock = self._mocks.find(url, request.method, _path(request)) if self._mocks else None
         if mock is not None:
             response = mock.response()
             # Logged first: the app did make the call, even when its client gives up waiting.
@@ -150,16 +165,11 @@ class ReplaySession:
             return response
         if self._recording is not None and self._recording.decide(request) is Decision.ANSWER:
             return self._record(request, provider.name if provider else None)
-        hint = provider.body_encoding if provider else "auto"
-        headers = ({name: values[0] if values else "" for name, values in request.headers.items()}
-                   if self.config.match.match_headers else None)
-        key = match_key(request.method, request.uri, request.body.decoded, request.content_type, headers,
-                        encoding_hint=hint, options=self.config.match)
+        rules = self._rules_by_host.get(url.host) or self._rules_for(provider)
+        key = request_key(request, rules)
         position = self._index.take(key)
         if position is None:
-            pool = [(*self._sources[i], self._interactions[i]) for i in self._by_host.get(url.host, ())]
-            drift = DriftError(DriftReport(request.method, request.uri, closest(request, pool, hint),
-                                           self._searched_list()))
+            drift = DriftError(self._drift(request, url, key, rules))
             self.failures.append(drift)
             raise drift
         response = self._interactions[position].response
@@ -184,12 +194,29 @@ class ReplaySession:
         self._log(request, answer.response, provider, "network" if answer.recorded else "cassette", answer.origin)
         return answer.response
 
-    def _find_mock(self, host: str, method: str, uri: str) -> Mock | None:
-        path = urlsplit(uri).path
-        for mock in self._mocks.get(host, ()):
-            if mock.matches(method, path):
-                return mock
-        return None
+    def _rules_for(self, provider: Provider | None) -> MatchRules:
+        """The provider's encoding and match options with the session's added (cached per provider)."""
+        name = provider.name if provider is not None else None
+        rules = self._rules_by_provider.get(name)
+        if rules is None:
+            options = (self.config.match.adding(provider.ignore_fields, provider.match_headers)
+                       if provider is not None else self.config.match)
+            rules = MatchRules(provider.body_encoding if provider is not None else "auto", options)
+            self._rules_by_provider[name] = rules
+        return rules
+
+    def _drift(self, request: Request, url: NormalisedUrl, key: MatchKey, rules: MatchRules) -> DriftReport:
+        """Why ``request`` has no answer: its recordings are used up, or the closest ones differ."""
+        played = self._index.recorded(key)
+        already = tuple(Candidate(*self._sources[i], self._interactions[i].request.method,
+                                  self._interactions[i].request.uri, ()) for i in played)
+        candidates: tuple[Candidate, ...] = ()
+        if not played:
+            pool = [(*self._sources[i], self._interactions[i], self._index.keys[i])
+                    for i in self._by_host.get(url.host, ())]
+            candidates = closest(request, key, pool, rules)
+        mocks = near_mocks(self._mocks.for_url(url), request.method, _path(request)) if self._mocks else ()
+        return DriftReport(request.method, request.uri, candidates, self._searched_list(), already, mocks)
 
     def _log(self, request: Request, response: Response, provider: str | None, source: str,
              origin: str | None = None) -> None:
@@ -214,6 +241,11 @@ class ReplaySession:
 
     def assert_body(self, json_path: str, operator: str = "eq", value: object = None, **kwargs: object) -> None:
         self.log.assert_body(json_path, operator, value, **kwargs)  # type: ignore[arg-type]
+
+
+def _path(request: Request) -> str:
+    """The path as sent (not unquoted): what a mock's ``mockPath`` is written against."""
+    return urlsplit(request.uri).path
 
 
 def _already_raised(exc: BaseException | None, failures: list[RecorderError]) -> bool:
