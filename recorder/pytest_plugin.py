@@ -46,7 +46,7 @@ from recorder.record.autostart import RecordSpec, take_over, write_report
 from recorder.record.session import RecordSession, parse_targets
 from recorder.replay.matching import MatchOptions
 from recorder.replay.mocks import find_mock_files
-from recorder.replay.recording import RECORD_MODES, _provider_of, cassette_targets
+from recorder.replay.recording import RECORD_MODES, provider_of, cassette_targets
 from recorder.replay.session import ReplayConfig, ReplaySession, resolve_paths
 
 _RUN_KEY = pytest.StashKey["Run"]()
@@ -254,9 +254,8 @@ def _own_recording(item: pytest.Item, settings: dict[str, Any]) -> ReplaySession
     match = MatchOptions(tuple(settings.get("ignore_fields", ())), tuple(settings.get("match_headers", ())),
                          bool(settings.get("allow_repeats", False)))
     mocks = tuple(find_mock_files(str(m), project.mocks) for m in _as_list(settings.get("mocks", ())))
-    session = ReplaySession(ReplayConfig(mocks=mocks, match=match, strict=bool(settings.get("strict"))), registry)
-    session._recording = RecordSession(record_config, registry)  # what recording_session() builds for a marker
-    return session
+    return ReplaySession(ReplayConfig(mocks=mocks, match=match, strict=bool(settings.get("strict"))), registry,
+                         recording=RecordSession(record_config, registry))
 
 
 def _mode_for(mode: str, cassettes: Sequence[Path], started_ns: int) -> str:
@@ -280,7 +279,7 @@ def _targets_for(config: pytest.Config, values: Sequence[str], cassettes: Sequen
     recorded = {"*"}
     for path in cassettes:
         try:
-            recorded.add(_provider_of(path, registry).name)
+            recorded.add(provider_of(path, registry).name)
         except BadInput:
             pass  # recorder.replay says which cassette and why
     return _target_args({name: url for name, url in _target_urls(values, registry).items() if name in recorded})

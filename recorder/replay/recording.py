@@ -49,7 +49,7 @@ def recording_session(cassettes: Sequence[Path], mode: RecordMode, targets: Sequ
         raise BadInput("cassettes", f"mode {mode.value!r} records into a cassette: name at least one")
     paths: dict[str, Path] = {}
     for path in cassettes:
-        provider = _provider_of(path, registry)
+        provider = provider_of(path, registry)
         if provider.name in paths:
             raise BadInput(path, f"{paths[provider.name]} already records {provider.name}'s calls; "
                                  "one cassette per provider")
@@ -60,7 +60,8 @@ def recording_session(cassettes: Sequence[Path], mode: RecordMode, targets: Sequ
     return RecordSession(config, registry)
 
 
-def _provider_of(path: Path, registry: ProviderRegistry) -> Provider:
+def provider_of(path: Path, registry: ProviderRegistry) -> Provider:
+    """Whose calls a cassette records: the folder it sits in, else the one provider it holds."""
     named = {p.name: p for p in registry if p.name != GENERIC}
     if path.parent.name in named:
         return named[path.parent.name]

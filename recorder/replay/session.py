@@ -24,7 +24,7 @@ from recorder.providers import Provider, ProviderRegistry, load_registry
 from recorder.record.delays import hold
 from recorder.record.interception import Decision, NetworkBlocked, intercept
 from recorder.record.modes import RecordMode
-from recorder.record.session import WrittenCassette, is_loopback
+from recorder.record.session import RecordSession, WrittenCassette, is_loopback
 from recorder.replay.calls import Call, CallLog
 from recorder.replay.drift import Candidate, DriftError, DriftReport, closest, near_mocks
 from recorder.replay.matching import MatchKey, MatchOptions, MatchRules, NormalisedUrl, ReplayIndex, request_key
@@ -65,15 +65,21 @@ class Unused:
 class ReplaySession:
     """Open it (``with``) around the code under test; read ``calls``/assert on it afterwards."""
 
-    def __init__(self, config: ReplayConfig, registry: ProviderRegistry | None = None) -> None:
+    def __init__(self, config: ReplayConfig, registry: ProviderRegistry | None = None, *,
+                 recording: RecordSession | None = None) -> None:
+        """``recording``: the RecordSession provider calls go to, when the caller lays out the
+        cassettes itself (the pytest plugin's per-test cassettes); else one is built from
+        ``config.record`` and ``config.cassettes``."""
         self.config = config
         self.registry = registry or load_registry()
         self.log = CallLog()
         self._interactions: list[Interaction] = []
         self._sources: list[tuple[str, int]] = []  # per interaction: (cassette file, index in it)
         # In a record mode the RecordSession owns the cassettes (its own index, its own writes).
-        self._recording = (recording_session(config.cassettes, config.record, config.targets, self.registry,
-                                             config.cassette_dir) if config.record is not None else None)
+        if recording is None and config.record is not None:
+            recording = recording_session(config.cassettes, config.record, config.targets, self.registry,
+                                          config.cassette_dir)
+        self._recording = recording
         for path in config.cassettes if self._recording is None else ():
             cassette = load_cassette(path, registry=self.registry)
             for position, interaction in enumerate(cassette.interactions):
