@@ -16,12 +16,12 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from recorder.cassette.model import Interaction, Request
 from recorder.errors import RecorderError
-from recorder.replay.matching import (MatchKey, MatchRules, NormalisedUrl, body_data, body_kind, canonical_body,
-                                      drop_fields, first_values)
+from recorder.replay.matching import (SECRET, MatchKey, MatchRules, NormalisedUrl, body_data, body_kind,
+                                      canonical_body, first_values)
 from recorder.replay.mocks import Mock
 
 _MAX_CANDIDATES = 3
@@ -205,18 +205,25 @@ def request_view(request: Request, rules: MatchRules) -> _View:
     """What the key of ``request`` is made of, under ``rules`` (encoding, ignored fields, headers)."""
     url = NormalisedUrl.parse(request.uri)
     query: dict[str, list[str]] = {}
-    for key, value in url.query:  # already sorted with indices folded, exactly as matching has it
+    for key, value in rules.comparable_query(url.query):  # sorted, indices folded, secrets masked: as matched
         query.setdefault(key, []).append(value)
     content_type = request.content_type.lower()
     raw = request.body.decoded
-    body = body_data(raw, content_type, rules.encoding_hint)
-    if rules.options.ignore_fields and isinstance(body, (dict, list)):
-        body = drop_fields(body, rules.options.ignore_fields)
+    body = rules.comparable_body(body_data(raw, content_type, rules.encoding_hint))
     wanted = {h.lower() for h in rules.options.match_headers}
     headers = {name: value for name, value in first_values(request.headers).items() if name in wanted}
     return _View(request.method.upper(), url.scheme, url.path,
                  {key: values[0] if len(values) == 1 else values for key, values in query.items()},
                  headers, body, bool(raw) and body_kind(content_type, rules.encoding_hint, raw) == "json")
+
+
+def shown_uri(uri: str, rules: MatchRules) -> str:
+    """``uri`` as a report may print it: the provider's credential query parameters masked."""
+    parts = urlsplit(uri)
+    if not rules.secret_query or not parts.query:
+        return uri
+    pairs = [(k, SECRET if rules.is_secret_query(k) else v) for k, v in parse_qsl(parts.query, keep_blank_values=True)]
+    return urlunsplit(parts._replace(query=urlencode(pairs, safe="[]<>")))
 
 
 def differences(recorded: _View, sent: _View, match_headers: Iterable[str] = ()) -> tuple[FieldDiff, ...]:

@@ -46,6 +46,57 @@ class MatchRules:
 
     encoding_hint: str = "auto"
     options: MatchOptions = MatchOptions()
+    # The provider's credential fields (body, at any depth) and query parameters, lower-case. The
+    # cassette holds them scrubbed (``pi_1_secret_REDACTED``) while the code sends live values,
+    # so only their presence is compared: a recording of a PaymentIntent confirm must still match.
+    secret_fields: frozenset[str] = frozenset()
+    secret_query: frozenset[str] = frozenset()
+
+    @classmethod
+    def for_provider(cls, provider: Any, options: MatchOptions = MatchOptions()) -> MatchRules:
+        """``provider`` (a ``recorder.providers.Provider`` or None): its encoding, options and secrets."""
+        if provider is None:
+            return cls("auto", options)
+        secrets = provider.secrets
+        return cls(provider.body_encoding, options.adding(provider.ignore_fields, provider.match_headers),
+                   frozenset(name.lower() for name in secrets.body_fields),
+                   frozenset(name.lower() for name in secrets.query))
+
+    def comparable_query(self, query: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+        if not self.secret_query or not query:
+            return query
+        return tuple(sorted((k, SECRET if self.is_secret_query(k) else v) for k, v in query))
+
+    def is_secret_query(self, key: str) -> bool:
+        """``key`` (``client_secret``, or nested ``payment_method_data[client_secret]``) carries a credential."""
+        return key.rstrip("[]").rsplit("[", 1)[-1].rstrip("]").lower() in self.secret_query
+
+    def comparable_body(self, data: Any) -> Any:
+        """``data`` (parsed, owned by the caller) without ignored fields and with secret values masked."""
+        if not isinstance(data, (dict, list)):
+            return data
+        if self.options.ignore_fields:
+            data = drop_fields(data, self.options.ignore_fields)
+        if self.secret_fields:
+            _mask(data, self.secret_fields)
+        return data
+
+
+SECRET = "<secret>"  # what a credential's value compares as, recorded or sent
+
+
+def _mask(node: Any, names: frozenset[str]) -> None:
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, dict):
+            for key, value in current.items():
+                if isinstance(key, str) and key.lower() in names and isinstance(value, str):
+                    current[key] = SECRET
+                elif isinstance(value, (dict, list)):
+                    stack.append(value)
+        elif isinstance(current, list):
+            stack.extend(v for v in current if isinstance(v, (dict, list)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,23 +213,24 @@ def canonical_body(data: Any) -> str:
 
 
 def match_key(method: str, uri: str, body: bytes, content_type: str, headers: dict[str, str] | None = None,
-              *, encoding_hint: str = "auto", options: MatchOptions = MatchOptions()) -> MatchKey:
+              *, encoding_hint: str = "auto", options: MatchOptions = MatchOptions(),
+              rules: MatchRules | None = None) -> MatchKey:
+    """The key; ``rules`` (when given) replace ``encoding_hint`` and ``options`` and add the secret masks."""
+    rules = rules or MatchRules(encoding_hint, options)
     url = NormalisedUrl.parse(uri)
-    data = body_data(body, content_type.lower(), encoding_hint)
-    if options.ignore_fields and isinstance(data, (dict, list)):
-        data = drop_fields(data, options.ignore_fields)
+    data = rules.comparable_body(body_data(body, content_type.lower(), rules.encoding_hint))
     picked: tuple[tuple[str, str], ...] = ()
-    if options.match_headers:
+    if rules.options.match_headers:
         lowered = {k.lower(): v for k, v in (headers or {}).items()}
-        picked = tuple((h.lower(), lowered.get(h.lower(), "")) for h in options.match_headers)
-    return (method.upper(), url.scheme, url.host, url.path, url.query, canonical_body(data), picked)
+        picked = tuple((h.lower(), lowered.get(h.lower(), "")) for h in rules.options.match_headers)
+    return (method.upper(), url.scheme, url.host, url.path, rules.comparable_query(url.query),
+            canonical_body(data), picked)
 
 
 def request_key(request: Request, rules: MatchRules = MatchRules()) -> MatchKey:
     """The key of a recorded or a live request; headers are read only when some are matched on."""
     headers = first_values(request.headers) if rules.options.match_headers else None
-    return match_key(request.method, request.uri, request.body.decoded, request.content_type, headers,
-                     encoding_hint=rules.encoding_hint, options=rules.options)
+    return match_key(request.method, request.uri, request.body.decoded, request.content_type, headers, rules=rules)
 
 
 def interaction_key(interaction: Interaction, *, encoding_hint: str = "auto",

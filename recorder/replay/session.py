@@ -26,7 +26,7 @@ from recorder.record.interception import Decision, NetworkBlocked, intercept
 from recorder.record.modes import RecordMode
 from recorder.record.session import RecordSession, WrittenCassette, is_loopback
 from recorder.replay.calls import Call, CallLog
-from recorder.replay.drift import Candidate, DriftError, DriftReport, closest, near_mocks
+from recorder.replay.drift import Candidate, DriftError, DriftReport, closest, near_mocks, shown_uri
 from recorder.replay.matching import MatchKey, MatchOptions, MatchRules, NormalisedUrl, ReplayIndex, request_key
 from recorder.replay.mocks import MockTable, load_mock
 from recorder.replay.recording import recording_session
@@ -205,10 +205,7 @@ class ReplaySession:
         name = provider.name if provider is not None else None
         rules = self._rules_by_provider.get(name)
         if rules is None:
-            options = (self.config.match.adding(provider.ignore_fields, provider.match_headers)
-                       if provider is not None else self.config.match)
-            rules = MatchRules(provider.body_encoding if provider is not None else "auto", options)
-            self._rules_by_provider[name] = rules
+            rules = self._rules_by_provider[name] = MatchRules.for_provider(provider, self.config.match)
         return rules
 
     def _drift(self, request: Request, url: NormalisedUrl, key: MatchKey, rules: MatchRules) -> DriftReport:
@@ -222,7 +219,8 @@ class ReplaySession:
                     for i in self._by_host.get(url.host, ())]
             candidates = closest(request, key, pool, rules)
         mocks = near_mocks(self._mocks.for_url(url), request.method, _path(request)) if self._mocks else ()
-        return DriftReport(request.method, request.uri, candidates, self._searched_list(), already, mocks)
+        return DriftReport(request.method, shown_uri(request.uri, rules), candidates, self._searched_list(),
+                           already, mocks)
 
     def _log(self, request: Request, response: Response, provider: str | None, source: str,
              origin: str | None = None) -> None:
