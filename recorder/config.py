@@ -51,9 +51,7 @@ def load_project_config(start: Path | None = None) -> ProjectConfig:
                 data = tomllib.load(fh)
         except tomllib.TOMLDecodeError as exc:
             raise BadInput(pyproject, f"not valid TOML ({exc})") from None
-        table = data.get("tool", {}).get("recorder", {})
-        if not isinstance(table, dict):
-            raise BadInput(pyproject, "[tool.recorder] must be a table")
+        table = _recorder_table(data, pyproject)
 
     def folder(key: str, default: str) -> Path:
         value = table.get(key, default)
@@ -80,6 +78,26 @@ def load_project_config(start: Path | None = None) -> ProjectConfig:
         source=pyproject,
         replay_defaults=replay_defaults,
     )
+
+
+# Every key [tool.recorder] may hold: anything else is a typo (``casettes``) that would otherwise
+# be ignored while recorder silently uses the default.
+_KEYS = ("cassettes", "mocks", "contracts", "record_command", "providers", "replay")
+
+
+def _recorder_table(data: dict[str, Any], pyproject: Path) -> dict[str, Any]:
+    """``[tool.recorder]``, checked: ``tool`` and it must be tables, and every key one we read."""
+    tool = data.get("tool", {})
+    if not isinstance(tool, dict):
+        raise BadInput(pyproject, "expected a table", place="tool")
+    table = tool.get("recorder", {})
+    if not isinstance(table, dict):
+        raise BadInput(pyproject, "expected a table", place="tool.recorder")
+    for key in table:
+        if key not in _KEYS:
+            raise BadInput(pyproject, f"unknown key (expected one of {', '.join(_KEYS)})",
+                           place=f"tool.recorder.{key}")
+    return table
 
 
 # recorder.replay's keywords a project may default; the pytest plugin layers marker and command line on top.

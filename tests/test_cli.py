@@ -48,3 +48,57 @@ def test_providers_lists_every_profile() -> None:
     assert done.returncode == 0
     for name in ("stripe", "twilio", "sendgrid", "easypost", "github", "shopify", "generic"):
         assert name in done.stdout
+
+
+def one_line_exit_2(done: subprocess.CompletedProcess[str]) -> str:
+    """The single stderr line of a bad-input exit (no traceback, no banner)."""
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    return lines[0]
+
+
+def test_a_command_that_does_not_exist_is_named_before_anything_runs(tmp_path: Path) -> None:
+    line = one_line_exit_2(recorder("record", "--provider", "stripe", "--", "/nonexistent/cmd", cwd=tmp_path))
+    assert line == "recorder: /nonexistent/cmd: command not found (or not executable)"
+
+
+def test_a_misspelt_record_command_names_its_pyproject_key(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.recorder]\nrecord_command = "pytset -q"\n')
+    line = one_line_exit_2(recorder("record", "--provider", "stripe", cwd=tmp_path))
+    assert line == (f"recorder: {tmp_path / 'pyproject.toml'}:tool.recorder.record_command: "
+                    "pytset: command not found (or not executable)")
+
+
+def test_a_cassette_folder_that_is_a_file_stops_record_before_the_program_runs(tmp_path: Path) -> None:
+    (tmp_path / "afile").touch()
+    ran = tmp_path / "ran"
+    done = recorder("record", "--provider", "stripe", "--cassettes", "afile", "--", sys.executable, "-c",
+                    f"open({str(ran)!r}, 'w')", cwd=tmp_path)
+    line = one_line_exit_2(done)
+    assert line == f"recorder: {tmp_path / 'afile'}: cannot hold cassettes: it is not a folder"
+    assert not ran.exists()
+
+
+@pytest.mark.parametrize(("pyproject", "place"), [
+    ("tool = 5\n", "tool: expected a table"),
+    ("[tool]\nrecorder = 5\n", "tool.recorder: expected a table"),
+    ('[tool.recorder]\ncasettes = "recordings"\n', "tool.recorder.casettes: unknown key (expected one of "
+                                                   "cassettes, mocks, contracts, record_command, providers, replay)"),
+])
+def test_a_pyproject_recorder_cannot_read_names_the_file_and_key(tmp_path: Path, pyproject: str, place: str) -> None:
+    (tmp_path / "pyproject.toml").write_text(pyproject)
+    assert one_line_exit_2(recorder("providers", cwd=tmp_path)) == f"recorder: {tmp_path / 'pyproject.toml'}:{place}"
+
+
+def test_this_repository_pyproject_still_loads() -> None:
+    from recorder.config import load_project_config
+
+    assert load_project_config(Path(__file__).resolve().parents[1]).cassettes.name == "cassettes"
+
+
+def test_generic_is_refused_with_how_to_record_an_unknown_host(tmp_path: Path) -> None:
+    line = one_line_exit_2(recorder("record", "--provider", "generic", "--", sys.executable, "-c", "pass",
+                                    cwd=tmp_path))
+    assert line.startswith("recorder: --provider: 'generic' names no hosts, so there is nothing to record")
+    assert "[tool.recorder.providers.acme] hosts = " in line

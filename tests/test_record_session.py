@@ -102,6 +102,27 @@ def test_every_client_is_recorded_under_the_providers_real_url(tmp_path, standin
     assert "sk_test_abcdefghijklmnopqrstuvwx" not in (tmp_path / "stripe/flow.yaml").read_text()
 
 
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # aiohttp 3.14 deprecates BasicAuth, still in use
+@pytest.mark.parametrize("base_url", [None, "https://api.stripe.com"])
+def test_an_aiohttp_sessions_default_auth_reaches_the_sandbox_and_not_the_cassette(tmp_path, standin,
+                                                                                   base_url) -> None:
+    async def call() -> None:
+        auth = aiohttp.BasicAuth("sk_test_abcdefghijklmnopqrstuvwx", "")
+        async with aiohttp.ClientSession(base_url=base_url, auth=auth) as session:
+            async with session.post(URL if base_url is None else "/v1/charges", data={"amount": "1"}) as response:
+                await response.read()
+            async with session.get(URL + "/ch_1", headers={"Authorization": "Bearer sk_test_zyxwvutsrqponmlkjihgfedc"}) as response:
+                pass
+
+    with session_for(tmp_path, standin):
+        with pytest.raises(ValueError, match="Cannot combine AUTHORIZATION header"):
+            asyncio.run(call())
+    sent = {name.lower(): value for name, value in standin.received[0].headers.items()}
+    assert sent["authorization"] == aiohttp.BasicAuth("sk_test_abcdefghijklmnopqrstuvwx").encode()
+    text = (tmp_path / "stripe/flow.yaml").read_text()
+    assert "Basic <REDACTED>" in text and "c2tfdGVzd" not in text
+
+
 def test_gzip_response_reaches_the_client_decoded_and_the_cassette_readable(tmp_path, standin) -> None:
     with session_for(tmp_path, standin):
         assert requests.get(URL + "/ch_1").json()["id"] == "ch_1"

@@ -74,3 +74,12 @@ def test_the_secret_still_has_to_be_there(cassette: Path) -> None:
     with pytest.raises(DriftError, match=r"body\.client_secret: missing"):
         with recorder.replay(cassette):
             requests.post(CONFIRM, data={"payment_method": "pm_card_visa"}, headers=AUTH)
+
+
+def test_mode_once_replays_it_too(cassette: Path, stripe: StandIn) -> None:
+    """A record mode that finds the cassette replays it with the same rules as plain replay."""
+    calls_before = len(stripe.received)
+    with recorder.replay(cassette, mode="once", target=stripe.url) as session:
+        assert confirm()["status"] == "succeeded"
+    assert [call.source for call in session.calls()] == ["cassette"]
+    assert len(stripe.received) == calls_before

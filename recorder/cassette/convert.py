@@ -7,15 +7,17 @@ the target folder); two sources with the same stem get ``-2``, ``-3``... in the 
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from recorder.cassette.load import load_cassette
-from recorder.cassette.model import LoadWarning
+from recorder.cassette.model import Cassette, LoadWarning
 from recorder.cassette.writer import Check, write_cassette
-from recorder.errors import BadInput
+from recorder.errors import BadInput, SecretLeak
+
+Prepare = Callable[[Cassette], Cassette]
 
 CASSETTE_SUFFIXES = (".yml", ".yaml", ".json")
 
@@ -27,6 +29,7 @@ class ImportResult:
     dialect: str
     interactions: int
     warnings: list[LoadWarning] = field(default_factory=list)
+    refused: SecretLeak | None = None  # the check refused it: nothing was written to ``target``
 
 
 def find_cassette_files(sources: Iterable[str | Path], *, exclude: Path | None = None) -> list[Path]:
@@ -51,7 +54,7 @@ def find_cassette_files(sources: Iterable[str | Path], *, exclude: Path | None =
 
 
 def import_cassettes(sources: list[Path], to: Path, *, check: Check | None = None,
-                     registry: Any = None) -> list[ImportResult]:
+                     registry: Any = None, prepare: Prepare | None = None) -> list[ImportResult]:
     """Convert every cassette under ``sources`` into a canonical file under ``to``.
 
     ``check`` is passed to :func:`write_cassette` (the secret scanner hooks in there), so a
@@ -59,12 +62,19 @@ def import_cassettes(sources: list[Path], to: Path, *, check: Check | None = Non
     files converted before it stay written (re-running the import overwrites them).
     """
     to = Path(to)
-    return list(iter_import(find_cassette_files(sources, exclude=to), to, check=check, registry=registry))
+    return list(iter_import(find_cassette_files(sources, exclude=to), to, check=check, registry=registry,
+                            prepare=prepare))
 
 
 def iter_import(files: list[Path], to: Path, *, check: Check | None = None,
-                registry: Any = None) -> Iterator[ImportResult]:
-    """One result per file as it is written (the CLI draws progress from this)."""
+                registry: Any = None, prepare: Prepare | None = None) -> Iterator[ImportResult]:
+    """One result per file as it is written (the CLI draws progress from this).
+
+    ``prepare`` turns each loaded cassette into what is written (the scrubber, see
+    ``recorder.secrets.importing``). A file ``check`` refuses is not written; its result says
+    why (``refused``) and the import goes on, its target name still reserved so the names the
+    others get do not depend on which files leak.
+    """
     if registry is None and files:
         from recorder.providers import load_registry
 
@@ -73,9 +83,13 @@ def iter_import(files: list[Path], to: Path, *, check: Check | None = None,
     for source in files:
         cassette = load_cassette(source, registry=registry)
         target = to / _free_name(source.stem, taken)
-        write_cassette(cassette, target, check=check)
+        refused = None
+        try:
+            write_cassette(prepare(cassette) if prepare is not None else cassette, target, check=check)
+        except SecretLeak as leak:
+            refused = leak
         yield ImportResult(source=source, target=target, dialect=cassette.dialect,
-                           interactions=len(cassette), warnings=list(cassette.warnings))
+                           interactions=len(cassette), warnings=list(cassette.warnings), refused=refused)
 
 
 def _free_name(stem: str, taken: set[str]) -> str:

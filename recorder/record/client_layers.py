@@ -1,4 +1,4 @@
-"""What vcrpy's stubs do not pass on: the caller's timeout, and how a body was given.
+"""What vcrpy's stubs do not pass on: the caller's timeout, how a body was given, session auth.
 
 vcrpy hands the cassette protocol a request of method, URL, headers and body only. Two things a
 session needs live on the client's side of the stub, so a thin wrapper goes *around* each stub
@@ -10,7 +10,9 @@ session needs live on the client's side of the stub, so a thin wrapper goes *aro
   ``httpx.ReadTimeout``, aiohttp's ``SocketTimeoutError`` or ``asyncio.TimeoutError``) after
   its own timeout, not after the whole delay;
 - for aiohttp, whether the body came as ``json=`` (aiohttp's stub passes a dict either way, and
-  a flat ``json=`` dict looks exactly like a ``data=`` form).
+  a flat ``json=`` dict looks exactly like a ``data=`` form);
+- for aiohttp, the session's default ``auth``, which the stub does not apply (the wrapper passes
+  it on as the call's own, as aiohttp would).
 
 Async delays are awaited here, after the stub returns, so a slow mock never blocks the loop.
 """
@@ -123,6 +125,8 @@ def _aiohttp_request(inner: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(inner)
     async def _request(session: Any, method: str, url: Any, **kwargs: Any) -> Any:
         timeout, socket_read = _aiohttp_timeout(session, kwargs.get("timeout", _NOT_GIVEN))
+        url = _absolute_url(session, url)
+        kwargs = _with_session_auth(session, url, kwargs)
         token = _JSON_BODY.set(kwargs.get("json") is not None and kwargs.get("data") is None)
         try:
             with client_wait(timeout, deferred=True) as wait:
@@ -140,6 +144,42 @@ def _aiohttp_request(inner: Callable[..., Any]) -> Callable[..., Any]:
             raise asyncio.TimeoutError() from None
         return response
     return _request
+
+
+def _absolute_url(session: Any, url: Any) -> Any:
+    """A relative URL joined to the session's ``base_url``, as aiohttp does before sending; the
+    stub does not, and a relative URL would match no provider and escape recording."""
+    base = getattr(session, "_base_url", None)  # aiohttp >= 3.8; no public accessor
+    if base is None:
+        return url
+    from yarl import URL
+
+    target = URL(url)
+    return url if target.absolute else base.join(target)
+
+
+def _with_session_auth(session: Any, url: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """``ClientSession(auth=...)`` applied as aiohttp applies it: vcrpy's stub reads only the
+    call's own ``auth``, so without this the forwarded request would go out unauthenticated.
+
+    aiohttp uses the session's auth when the call gives none, the URL carries no credentials,
+    and the URL is on the session's ``base_url`` origin (if any); combined with an explicit
+    Authorization header it raises ValueError, and so does this.
+    """
+    default = getattr(session, "auth", None)  # public since aiohttp 3.7
+    if default is None or kwargs.get("auth") is not None:
+        return kwargs
+    from yarl import URL
+
+    target = URL(url)
+    base = getattr(session, "_base_url", None)
+    if target.user is not None or (base is not None and base.origin() != target.origin()):
+        return kwargs
+    given = {str(name).lower() for name in (kwargs.get("headers") or {})}
+    given |= {str(name).lower() for name in (getattr(session, "headers", None) or {})}
+    if "authorization" in given:
+        raise ValueError("Cannot combine AUTHORIZATION header with AUTH argument or credentials encoded in URL")
+    return {**kwargs, "auth": default}
 
 
 def _aiohttp_timeout(session: Any, given: Any) -> tuple[float | None, bool]:

@@ -10,7 +10,8 @@ import datetime as _dt
 import hashlib
 import ipaddress
 import tempfile
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -23,8 +24,12 @@ from recorder.providers import Provider, ProviderRegistry
 from recorder.record.forward import Upstream, forward
 from recorder.record.interception import CallHandler, Decision, intercept
 from recorder.record.modes import RecordMode
-from recorder.replay.matching import MatchOptions, ReplayIndex, match_key
+from recorder.replay.matching import MatchRules, ReplayIndex, request_key
 from recorder.secrets import scan_guard, scrub_interaction
+
+
+#: Per provider: (whether its cassette existed, its (mtime_ns, size) stamp) when recording began.
+OpenedState = dict[str, tuple[bool, list[int] | None]]
 
 
 class UnmatchedRequest(RecorderError):
@@ -85,14 +90,21 @@ class WrittenCassette:
 class RecordSession:
     """Intercepts HTTP calls while open; provider calls are replayed or recorded per the mode."""
 
-    def __init__(self, config: RecordConfig, registry: ProviderRegistry) -> None:
+    def __init__(self, config: RecordConfig, registry: ProviderRegistry,
+                 inherited: OpenedState | None = None) -> None:
+        """``inherited``: another process's ``opened_state()``, for a process that records into the
+        same cassettes as its parent (see ``opened_state``)."""
         self.config = config
         self.registry = registry
         self._selected = {p.name for p in config.providers}
         self._tracks: dict[str, _Track] = {}
         self._intercept = None
+        self._inherited = inherited or {}
+        self._flush_lock = threading.Lock()
         self.passed: list[tuple[Request, Response]] = []
         self.written: list[WrittenCassette] = []
+        #: Called after each recorded call; a worker process sets it to write at once (``flush``).
+        self.after_record: Callable[[], None] | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
     def __enter__(self) -> RecordSession:
@@ -116,21 +128,66 @@ class RecordSession:
         if self._intercept is not None:
             self._intercept.__exit__(None, None, None)
             self._intercept = None
-        for track in self._tracks.values():
-            if track.new:
-                self.written.append(self._write(track))
+        self.flush()
         return self.written
+
+    def flush(self) -> list[WrittenCassette]:
+        """Write what was recorded so far now rather than at ``close()``.
+
+        For worker processes (multiprocessing, a forked child), which often end by ``os._exit``
+        or a SIGTERM from their pool and so never reach ``close()``. Each write re-reads the
+        cassette under the lock, so what the parent and siblings wrote is kept. A track whose
+        write fails drops its pending calls (they cannot be written); the first error is raised
+        once every other track is written.
+        """
+        done: list[WrittenCassette] = []
+        failure: RecorderError | None = None
+        with self._flush_lock:
+            for track in self._tracks.values():
+                pending, track.new = track.new, []
+                if not pending:
+                    continue
+                try:
+                    done.append(self._write(track, pending))
+                except RecorderError as exc:
+                    failure = failure or exc
+            self.written.extend(done)
+        if failure is not None:
+            raise failure
+        return done
+
+    def opened_state(self) -> OpenedState:
+        """Whether each cassette existed, and its stamp, when this session opened.
+
+        A process started by this one (``multiprocessing`` spawn, a subprocess) records into the
+        same cassettes; judged by what it finds itself, it would see its siblings' writes as a
+        cassette that "already exists" and stop recording in mode ``once``, or drop them in mode
+        ``all``. Passed to its session as ``inherited``, the whole process tree decides as one.
+        """
+        return {name: (t.existed, list(t.loaded_stamp) if t.loaded_stamp else None)
+                for name, t in self._tracks.items()}
+
+    def forget_pending(self) -> None:
+        """In a forked child: the calls recorded before the fork are the parent's to write."""
+        self._flush_lock = threading.Lock()  # another thread may have held it at the fork
+        for track in self._tracks.values():
+            track.new = []
+        self.written = []
 
     def _open_track(self, provider: Provider) -> _Track:
         path = self.config.cassette_path(provider)
-        existed = path.is_file()
+        if provider.name in self._inherited:
+            existed, stamp = self._inherited[provider.name]
+            return self._track(provider, path, existed, tuple(stamp) if stamp else None)
+        return self._track(provider, path, path.is_file(), _stamp(path))
+
+    def _track(self, provider: Provider, path: Path, existed: bool, stamp: tuple[int, int] | None) -> _Track:
         loaded: list[Interaction] = []
-        if existed and self.config.mode.replays():
+        if existed and self.config.mode.replays() and path.is_file():
             loaded = load_cassette(path).interactions
-        index = ReplayIndex.build(loaded, options=MatchOptions(),
-                                  encoding_hints={provider.name: provider.body_encoding})
-        return _Track(provider, path, existed, self.config.mode.records(existed), loaded, index,
-                      _stamp(path))
+        rules = MatchRules.for_provider(provider)  # as replay keys them: scrubbed secrets still match
+        index = ReplayIndex.build(loaded, options=rules.options, rules_for=lambda _: rules)
+        return _Track(provider, path, existed, self.config.mode.records(existed), loaded, index, stamp)
 
     # -- CallHandler ---------------------------------------------------------------------------
     def decide(self, request: Request) -> Decision:
@@ -159,8 +216,7 @@ class RecordSession:
         assert provider is not None  # decide() answered ANSWER only for a selected provider
         track = self._tracks[provider.name]
         if self.config.mode.replays() and track.loaded:
-            key = match_key(request.method, request.uri, request.body.decoded, request.content_type,
-                            encoding_hint=provider.body_encoding)
+            key = request_key(request, MatchRules.for_provider(provider))
             position = track.index.take(key)
             if position is not None:
                 return Answer(track.loaded[position].response, False, f"{track.path} interaction {position}")
@@ -170,6 +226,8 @@ class RecordSession:
         track.new.append(Interaction(
             request=request, response=response, recorded_at=_now(), provider=provider.name,
             api_version=_api_version(provider, request, response)))
+        if self.after_record is not None:
+            self.after_record()
         return Answer(response, True, str(track.path))
 
     def _unmatched_message(self, request: Request, track: _Track) -> str:
@@ -179,8 +237,8 @@ class RecordSession:
         return f"{request.method} {request.uri} is not recorded in {track.path} ({why})"
 
     # -- writing ---------------------------------------------------------------------------------
-    def _write(self, track: _Track) -> WrittenCassette:
-        scrubbed = [scrub_interaction(_without_volatile(i, track.provider), track.provider) for i in track.new]
+    def _write(self, track: _Track, pending: list[Interaction]) -> WrittenCassette:
+        scrubbed = [scrub_interaction(_without_volatile(i, track.provider), track.provider) for i in pending]
         with FileLock(str(_lock_path(track.path))):
             base = self._base_for_write(track)
             cassette = Cassette(interactions=base + scrubbed, path=track.path)

@@ -57,6 +57,11 @@ def find_secrets(text: str, key: str | None = None, *, shapes_only: bool = False
         for m in regex.finditer(text):
             if P.is_auth_name(decode(m.group("key"))):
                 _check_value(hits, decode(m.group("body")), m.start("body"), m.end("body"))
+    for m in P.MULTIPART_FIELD.finditer(text):
+        name = P.MULTIPART_NAME.search(m.group("params"))
+        if name is not None and "filename" not in m.group("params").lower() \
+                and P.is_auth_name(name.group("quoted") or name.group("bare") or ""):
+            _check_value(hits, m.group("body"), m.start("body"), m.end("body"))
     if keyed:
         _check_value(hits, text, 0, len(text))
     return hits

@@ -91,6 +91,13 @@ URI_USERINFO = re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]{1,15}://(?P<body>[^/?#@\s\"
 JSON_PAIR = re.compile(r'"(?P<key>[^"\\\n]{1,80})"\s*:\s*"(?P<body>(?:[^"\\\n]|\\.){1,500})"')
 #: ``key=value`` in a query string or form body.
 FORM_PAIR = re.compile(r"(?:^|[?&;])(?P<key>[A-Za-z0-9_.\[\]%-]{1,80})=(?P<body>[^&#\s\"'<>]{1,500})")
+#: A plain field of a multipart/form-data body: its Content-Disposition parameters, then (after
+#: any other part headers and the blank line) its first line of value. File parts are told apart
+#: by a ``filename`` parameter in detect.py.
+MULTIPART_FIELD = re.compile(
+    r"^content-disposition[ \t]*:[ \t]*form-data(?P<params>[^\r\n]*)\r?\n(?:[^\r\n]+\r?\n){0,8}?\r?\n"
+    r"(?P<body>[^\r\n]{1,500})", re.IGNORECASE | re.MULTILINE)
+MULTIPART_NAME = re.compile(r'(?:^|;)\s*name\s*=\s*(?:"(?P<quoted>[^"]*)"|(?P<bare>[^;\s]+))', re.IGNORECASE)
 #: The scheme word that may precede a credential in an Authorization-like value.
 AUTH_SCHEME = re.compile(r"^\s*(?P<scheme>[Bb]earer|[Tt]oken|[Bb]ot|OAuth|[Dd]igest|SSWS|Key)\s+")
 

@@ -17,7 +17,8 @@ from urllib.parse import unquote_plus, urlsplit
 from recorder.cassette.headers import Headers
 from recorder.cassette.model import Body, Cassette, Interaction, Request, Response
 from recorder.providers import GENERIC, Provider, ProviderRegistry
-from recorder.secrets.scrub_body import REDACTED, body_kind, placeholder_for, scrub_text
+from recorder.secrets.multipart import boundary_of, scrub_multipart
+from recorder.secrets.scrub_body import REDACTED, body_kind, form_name_matches, placeholder_for, scrub_text
 
 _AUTH_HEADERS = frozenset({"authorization", "proxy-authorization"})
 _SCHEME = re.compile(r"^\s*([A-Za-z][A-Za-z0-9._-]*)\s+\S")
@@ -166,15 +167,9 @@ def _scrub_message(headers: Headers, body: Body, rules: _Rules, hint: str) -> tu
     if not body.raw or not rules.body_fields:
         return headers, copy
     decoded = body.decoded
-    try:
-        text = decoded.decode("utf-8")
-    except UnicodeDecodeError:
+    raw = _scrub_body_bytes(decoded, headers.get("Content-Type") or "", rules, hint)
+    if raw is None:
         return headers, copy
-    content_type = (headers.get("Content-Type") or "").split(";")[0].strip().lower()
-    scrubbed = scrub_text(text, body_kind(text, content_type, hint), rules.body_fields)
-    if scrubbed == text:
-        return headers, copy
-    raw = scrubbed.encode("utf-8")
     compressed = body.content_encoding is not None and decoded is not body.raw
     if compressed:
         # Re-compressing would make the bytes differ on every run; store what the code saw.
@@ -185,6 +180,26 @@ def _scrub_message(headers: Headers, body: Body, rules: _Rules, hint: str) -> tu
     if "Content-Length" in headers:
         headers = _with_value(headers, "Content-Length", str(len(raw)))
     return headers, copy
+
+
+def _scrub_body_bytes(decoded: bytes, content_type: str, rules: _Rules, hint: str) -> bytes | None:
+    """The scrubbed body, or None when nothing in it had to change.
+
+    Multipart bodies are rewritten as bytes (their file parts are often binary); JSON and form
+    bodies as text.
+    """
+    boundary = boundary_of(content_type)
+    if boundary is not None:
+        scrubbed = scrub_multipart(decoded, boundary, lambda name: form_name_matches(name, rules.body_fields),
+                                   placeholder_for)
+        return scrubbed if scrubbed != decoded else None
+    try:
+        text = decoded.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    kind = body_kind(text, content_type.split(";")[0].strip().lower(), hint)
+    scrubbed_text = scrub_text(text, kind, rules.body_fields)
+    return scrubbed_text.encode("utf-8") if scrubbed_text != text else None
 
 
 def _with_value(headers: Headers, name: str, value: str) -> Headers:

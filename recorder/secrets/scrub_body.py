@@ -63,14 +63,15 @@ def scrub_form_text(text: str, names: frozenset[str]) -> str:
 
     def replace(m: re.Match[str]) -> str:
         value = unquote_plus(m.group(2))
-        if not value or not _form_name_matches(unquote_plus(m.group(1)), names):
+        if not value or not form_name_matches(unquote_plus(m.group(1)), names):
             return m.group(0)
         return f"{m.group(1)}={quote_plus(placeholder_for(value), safe='')}"
 
     return _FORM_FIELD.sub(replace, text)
 
 
-def _form_name_matches(name: str, names: frozenset[str]) -> bool:
+def form_name_matches(name: str, names: frozenset[str]) -> bool:
+    """Whether a form field (url-encoded or multipart) is one the profile names as secret."""
     if name.lower() in names:
         return True
     named = [segment for segment in key_path(name) if segment and not segment.isdigit()]
