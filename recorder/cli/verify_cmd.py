@@ -64,8 +64,11 @@ def verify_contracts_command(
     if latest:
         if paths:
             raise BadInput("--latest", "checks the project's own cassettes and mocks; give no PATH")
+        sources: dict[str, list[str]] = {}
+        for provider, source in options:  # every --spec of a provider counts, as without --latest
+            sources.setdefault(provider, []).append(source)
         report = verify_latest(Project(config.cassettes, config.mocks, config.contracts), registry,
-                               overrides=dict(options))
+                               overrides=sources)
         write_report(report, fmt, output)
         raise typer.Exit(report.exit_code(fail_on))
     if options:

@@ -20,7 +20,8 @@ from recorder.cassette.model import Request, Response
 from recorder.contracts.coerce import coerce, make_resolver, split_array
 from recorder.contracts.prepare import Operation, PreparedSpec
 from recorder.contracts.router import Route, Router
-from recorder.contracts.validator import SchemaBank, Violation
+from recorder.contracts.validator import BrokenSchema, SchemaBank, Violation
+from recorder.errors import BadInput
 from recorder.secrets.patterns import has_marker, is_auth_name, strip_tokens
 
 FORM = "application/x-www-form-urlencoded"
@@ -57,6 +58,53 @@ class SpecChecker:
         if status is not None and response_type is not None:
             self._response_key(op, status, response_type)
 
+    def prime_operation(self, op: Operation) -> None:
+        """Register every schema ``op`` documents (each body type, each response), as ``pull`` checks."""
+        for media in [*op.request_body] or [None]:
+            self._request_key(op, media)
+        for status_key, content in op.responses.items():
+            for media in content:
+                self._register_response(op, status_key, content, media)
+
+    def compile(self) -> None:
+        """Compile what is registered; a schema the validator refuses is BadInput (see :meth:`_violations`)."""
+        try:
+            self.bank.compile()
+        except BrokenSchema as exc:
+            raise self._bad_spec(exc) from None
+
+    def _violations(self, key: str, value: Any) -> list[Violation]:
+        try:
+            return self.bank.violations(key, value)
+        except BrokenSchema as exc:  # the spec is bad input, not a finding about the traffic
+            raise self._bad_spec(exc) from None
+
+    def _bad_spec(self, exc: BrokenSchema) -> BadInput:
+        return BadInput(self.spec.source or self.spec.title, exc.reason, self._spec_pointer(exc.path))
+
+    def _spec_pointer(self, path: tuple[str | int, ...]) -> str:
+        """A path in the bank's root schema as a pointer into the spec document it came from.
+
+        Components keep their place; a registered key (``res:3:200:application/json``) names its
+        operation's response or request body. Parameters have no stable index in the document
+        (path-level and operation-level lists merge), so they are named ``parameters/<in>:<name>``.
+        """
+        tokens = [str(t) for t in path]
+        kind, _, key = tokens[1].partition(":") if len(tokens) > 1 and tokens[0] == "properties" else ("", "", "")
+        if kind in ("req", "res"):
+            index, _, detail = key.partition(":")
+            op = self.spec.operations[int(index)]
+            at, inner = ["paths", op.path, op.method.lower()], tokens[2:]
+            if kind == "res":
+                status, _, media = detail.partition(":")
+                at += ["responses", status, "content", media, "schema"]
+            elif inner[:2] == ["properties", "body"]:
+                at, inner = at + ["requestBody", "content", detail, "schema"], inner[2:]
+            elif len(inner) >= 4 and inner[0] == inner[2] == "properties":
+                at, inner = at + ["parameters", f"{inner[1]}:{inner[3]}", "schema"], inner[4:]
+            tokens = at + inner
+        return "#/" + "/".join(_escape(t) for t in tokens)
+
     # -- request ---------------------------------------------------------------------------
     def check_request(self, op: Operation, route: Route, request: Request, url: str | None = None) -> list[Problem]:
         """``url`` overrides the request's own (a hand-edited recording turned back into a URL)."""
@@ -89,7 +137,7 @@ class SpecChecker:
                 problems.append(Problem("request", "/body", "invalid-body", error))
             else:
                 value["body"] = coerce(body, body_spec["schema"], self.resolve) if media == FORM else body
-        problems.extend(_problems("request", self.bank.violations(key, value)))
+        problems.extend(_problems("request", self._violations(key, value)))
         return problems
 
     def _request_key(self, op: Operation, media: str | None) -> tuple[str, dict[str, Any] | None]:
@@ -125,14 +173,16 @@ class SpecChecker:
         if error:
             return [Problem("response", "/body", "invalid-body", error)]
         key = self._response_key(op, response.status, picked)
-        return _problems("response", self.bank.violations(key, body), prefix="/body")
+        return _problems("response", self._violations(key, body), prefix="/body")
 
     def _response_key(self, op: Operation, status: int, media: str) -> str:
         documented = op.response_for(status)
         if documented is None:
             return ""
         status_key, content = documented
-        picked = _pick_media(content, media)
+        return self._register_response(op, status_key, content, _pick_media(content, media))
+
+    def _register_response(self, op: Operation, status_key: str, content: dict[str, Any], picked: str | None) -> str:
         if picked is None or content.get(picked) is None:
             return ""
         key = f"res:{op.index}:{status_key}:{picked}"

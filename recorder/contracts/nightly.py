@@ -7,15 +7,17 @@ leaves ``contracts/`` exactly as it was.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from recorder.contracts.diff import Change, changes_to_report, diff_specs
-from recorder.contracts.pinning import PinnedContract, load_pinned, pin, pinned_providers
-from recorder.contracts.prepare import prepare
+from recorder.contracts.check import SpecChecker
+from recorder.contracts.pinning import PinnedContract, load_pinned, naming, pin, pinned_providers
+from recorder.contracts.prepare import PreparedSpec, prepare
 from recorder.contracts.source import SpecDocument, load_spec
-from recorder.contracts.specset import SpecSet, build_spec_set
+from recorder.contracts.specset import SpecSet, build_spec_set, version_key
 from recorder.contracts.usage import load_all_exchanges, operations_in_use, providers_in_use, traffic_reach
 from recorder.contracts.verify import Exchange, verify_exchanges
 from recorder.errors import BadInput
@@ -60,8 +62,19 @@ def pull(provider: str, project: Project, registry: ProviderRegistry, *, source:
         raise BadInput(document.source, f"serves API version {document.version!r}, not {version!r}", "info.version")
     prepared, exchanges = prepare(document), project.exchanges(registry)
     used = operations_in_use(exchanges, provider, prepared)
-    reach = traffic_reach(exchanges, provider, prepared, document.data)
+    with naming(document.source):
+        reach = traffic_reach(exchanges, provider, prepared, document.data)
+    _check_schemas(prepared, used)
     return pin(provider, document, used, project.contracts, stubs=reach)
+
+
+def _check_schemas(prepared: PreparedSpec, used: Mapping[tuple[str, str], Any]) -> None:
+    """Refuse to pin schemas the validator cannot compile: every later check would fail on them."""
+    checker = SpecChecker(prepared)
+    for op in prepared.operations:
+        if (op.method, op.path) in used:
+            checker.prime_operation(op)
+    checker.compile()
 
 
 def resolve_side(provider: str, value: str | None, project: Project, registry: ProviderRegistry,
@@ -99,32 +112,37 @@ def _diff_in_use(provider: str, old_data: dict[str, Any], new_data: dict[str, An
 
 
 def verify_latest(project: Project, registry: ProviderRegistry, *,
-                  overrides: dict[str, str] | None = None) -> Report:
+                  overrides: Mapping[str, str | Sequence[str]] | None = None) -> Report:
     """The nightly job: for each provider in use, diff pinned -> latest and validate against latest.
 
     One report: the spec changes (breaking ones are errors) followed by the contract findings of
-    every cassette and mock against the current spec.
+    every cassette and mock against the current spec. ``overrides`` gives a provider's current
+    documents instead of its profile's URL; several per provider are all used for validation, as
+    ``--spec`` does without ``--latest`` (Twilio publishes one document per product area).
     """
     started = time.perf_counter()
-    overrides = overrides or {}
+    sources = {name: [value] if isinstance(value, str) else list(value) for name, value in (overrides or {}).items()}
     exchanges = project.exchanges(registry)
     pinned = set(pinned_providers(project.contracts))
-    providers = [p for p in providers_in_use(exchanges) if p in pinned or p in overrides]
+    providers = [p for p in providers_in_use(exchanges) if p in pinned or p in sources]
     latest: list[tuple[str, str | Path]] = []
     changes: list[Report] = []
+    contracts = {p: load_pinned(p, project.contracts) for p in providers}  # a broken pin fails before any fetch
     for provider in providers:
-        source = overrides.get(provider) or default_source(provider, registry, project.contracts)
-        document = load_spec(source)
-        latest.append((provider, source))
-        contract = load_pinned(provider, project.contracts)
+        documents = [load_spec(source) for source in
+                     sources.get(provider) or [default_source(provider, registry, project.contracts)]]
+        latest.extend((provider, document.source) for document in documents)
+        contract = contracts[provider]
         if contract is not None:
             used = operations_in_use(exchanges, provider, prepare(
                 SpecDocument(source="pinned", sha256="", size=0, data=contract.data)))
+            document = _diff_target(documents, used)
             found = diff_specs(contract.data, document.data, list(used), touched_by=used,
-                               source_label=f"{source} ({document.version})")
+                               source_label=f"{document.source} ({document.version})")
             changes.append(changes_to_report(found, title="", provider=provider, duration_s=0.0))
     specs: SpecSet = build_spec_set(latest)
-    report = verify_exchanges(exchanges, specs, files=len({e.source for e in exchanges}), started=started)
+    report = verify_exchanges(exchanges, specs, files=len({e.source for e in exchanges}), started=started,
+                              registry=registry)
     report.title = "Nightly contract check against the providers' current specs"
     for diff_report in changes:
         report.findings.extend(diff_report.findings)
@@ -132,3 +150,20 @@ def verify_latest(project: Project, registry: ProviderRegistry, *,
     report.notes.extend(f"{p}: nothing pinned and no --spec given: not checked" for p in without)
     report.count()
     return report
+
+
+def _diff_target(documents: list[SpecDocument], used: Mapping[tuple[str, str], Any]) -> SpecDocument:
+    """Which current document the pinned slice is diffed against, when several are given.
+
+    The newest ``info.version``; among documents of that version (Twilio's product areas all say
+    1.0.0), the one that has the most of the operations in use: diffing against another area's
+    document would report every pinned operation as removed.
+    """
+    newest = max(documents, key=lambda d: version_key(d.version)).version
+    candidates = [d for d in documents if d.version == newest]
+
+    def served(document: SpecDocument) -> int:
+        paths = document.data.get("paths") or {}
+        return sum(1 for method, path in used if isinstance(paths.get(path), dict) and method.lower() in paths[path])
+
+    return max(candidates, key=served)  # max keeps the first of equals: the order given

@@ -15,7 +15,8 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -100,10 +101,8 @@ def pin(provider: str, document: SpecDocument, operations: Iterable[tuple[str, s
     """
     folder = provider_dir(provider, contracts_dir)
     ops = _operations(operations)
-    try:
+    with naming(document.source):
         sliced = slice_spec(document.data, ops, stubs)
-    except BadInput as exc:
-        raise BadInput(document.source, exc.message, exc.place) from None
     contract_bytes = serialize(sliced)
     pinned = PinnedContract(
         provider=provider, source=document.source, version=document.version,
@@ -113,6 +112,17 @@ def pin(provider: str, document: SpecDocument, operations: Iterable[tuple[str, s
     _write_pair(folder, [(pinned.contract_path, contract_bytes),
                          (pinned.lock_path, serialize(pinned.lock_json()))])
     return pinned
+
+
+@contextmanager
+def naming(source: str) -> Iterator[None]:
+    """BadInput raised inside about a place in a document (a dangling ``$ref``) names the document."""
+    try:
+        yield
+    except BadInput as exc:
+        if exc.where is not None:
+            raise
+        raise BadInput(source, exc.message, exc.place) from None
 
 
 def _write_pair(folder: Path, files: list[tuple[Path, bytes]]) -> None:
@@ -151,11 +161,16 @@ def _restore(target: Path, content: bytes | None) -> None:
 
 
 def pinned_providers(contracts_dir: Path) -> list[str]:
-    """Providers with a lock file under ``contracts_dir``, sorted; [] when there is none."""
+    """Providers with a lock or a contract file under ``contracts_dir``, sorted; [] when there is none.
+
+    A folder with only one of the two is listed too: :func:`load_pinned` then says which file is
+    missing, rather than the provider being skipped as if nothing had ever been pinned.
+    """
     root = Path(contracts_dir)
     if not root.is_dir():
         return []
-    return sorted(child.name for child in root.iterdir() if (child / LOCK_FILE).is_file())
+    return sorted(child.name for child in root.iterdir()
+                  if (child / LOCK_FILE).is_file() or (child / CONTRACT_FILE).is_file())
 
 
 def load_pinned(provider: str, contracts_dir: Path) -> PinnedContract | None:

@@ -21,7 +21,7 @@ from recorder.atomic import atomic_write
 from recorder.contracts.schema import close_components, strict_form, to_json_schema
 from recorder.contracts.source import SpecDocument, parse_spec_bytes, read_source
 
-PREPARED_FORMAT = 3          # bump when the prepared layout or the schema conversion changes
+PREPARED_FORMAT = 4          # bump when the prepared layout or the schema conversion changes
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 SCHEMA_PREFIX = "#/components/schemas/"
 
@@ -34,6 +34,7 @@ class Param:
     schema: Any              # strict JSON Schema (refs into the components)
     style: str
     explode: bool
+    multi_segment: bool = False   # x-multi-segment: a path value that may span slashes (GitHub's {ref})
 
 
 @dataclass(slots=True)
@@ -151,7 +152,8 @@ class _Builder:
             style = str(p.get("style") or ("simple" if location in ("path", "header") else "form"))
             params[(location, str(p["name"]))] = Param(
                 name=str(p["name"]), location=location, required=bool(p.get("required", location == "path")),
-                schema=self.schema(_param_schema(p)), style=style, explode=bool(p.get("explode", style == "form")))
+                schema=self.schema(_param_schema(p)), style=style, explode=bool(p.get("explode", style == "form")),
+                multi_segment=location == "path" and p.get("x-multi-segment") is True)
         body = self.resolve(raw.get("requestBody")) or {}
         request_body = {
             ctype: {"schema": self.schema(media.get("schema")) if isinstance(media, dict) else {},

@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 from recorder.errors import BadInput
+from recorder.providers.registry import ProviderRegistry, load_registry
 
 _NUMBER = re.compile(r"-?\d+(\.\d+)?([eE][-+]?\d+)?")
 
@@ -20,6 +21,7 @@ QUIRKS = {
                           "pattern or minimum length (Twilio's sms_url, *_sid)",
 }
 _EMPTY_RULES = frozenset({"format", "pattern", "min-length", "enum"})
+_QUIRK_RULES = _EMPTY_RULES | {"type"}
 
 
 def check_quirk_names(provider: str, names: tuple[str, ...]) -> None:
@@ -27,6 +29,34 @@ def check_quirk_names(provider: str, names: tuple[str, ...]) -> None:
         if name not in QUIRKS:
             raise BadInput(f"provider {provider}", f"unknown contract quirk {name!r} "
                            f"(known: {', '.join(sorted(QUIRKS))})", "contract_quirks")
+
+
+def quirks_by_provider(registry: ProviderRegistry) -> dict[str, tuple[str, ...]]:
+    """Provider name -> its declared quirks, each name checked (a typo is bad input, not a no-op)."""
+    quirks: dict[str, tuple[str, ...]] = {}
+    for provider in registry:
+        check_quirk_names(provider.name, provider.contract_quirks)
+        quirks[provider.name] = provider.contract_quirks
+    return quirks
+
+
+class ProviderQuirks:
+    """Whether a provider's declared quirks forgive a problem; the one place a check asks.
+
+    Given a registry, its quirk names are checked at once. Without one, the project's registry
+    is read on the first problem a quirk could forgive: most findings (a missing field, an
+    undocumented one) never can, and reading it costs ~1 ms a call.
+    """
+
+    def __init__(self, registry: ProviderRegistry | None = None) -> None:
+        self._table = quirks_by_provider(registry) if registry is not None else None
+
+    def forgive(self, provider: str, part: str, rule: str, expected: str | None, actual: Any) -> bool:
+        if part != "response" or rule not in _QUIRK_RULES or not isinstance(actual, str):
+            return False
+        if self._table is None:
+            self._table = quirks_by_provider(load_registry())
+        return forgiven(self._table.get(provider, ()), part, rule, expected, actual)
 
 
 def forgiven(quirks: tuple[str, ...], part: str, rule: str, expected: str | None, actual: Any) -> bool:

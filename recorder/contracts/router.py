@@ -4,6 +4,11 @@ A linear scan over path templates is what most checkers do; with GitHub's 845 op
 hundreds of regex attempts per interaction. The trie walks one segment at a time, trying the
 literal child before templated ones, so ``/v1/customers/search`` finds the search operation,
 not ``/v1/customers/{customer}``, and the cost depends on the URL's depth, not on the spec's size.
+
+A parameter marked ``x-multi-segment: true`` (GitHub's ``{ref}`` in ``git/ref/{ref}``, ``{path}``
+in ``contents/{path}``) takes one *or more* segments: ``git/ref/heads/main``. Such segments hang
+in a separate list of the trie node, tried only after the literal child and the one-segment
+templates failed, so ordinary paths never pay for them and a one-segment match always wins.
 """
 from __future__ import annotations
 
@@ -20,6 +25,7 @@ _PARAM = re.compile(r"\{([^{}]+)\}")
 class _Node:
     literal: dict[str, _Node] = field(default_factory=dict)
     templated: list[tuple[re.Pattern[str], _Node]] = field(default_factory=list)
+    spanning: list[tuple[re.Pattern[str], _Node]] = field(default_factory=list)   # x-multi-segment
     methods: dict[str, Operation] = field(default_factory=dict)
 
 
@@ -84,22 +90,26 @@ def _split_server(server: str) -> tuple[str, str]:
 
 def _insert(root: _Node, op: Operation) -> None:
     node = root
+    spanning = {p.name for p in op.params if p.multi_segment}
     for segment in [s for s in op.path.strip("/").split("/") if s != ""]:
         if not _PARAM.search(segment):
             node = node.literal.setdefault(segment, _Node())
             continue
+        pieces = _PARAM.split(segment)
+        spans = any(name in spanning for name in pieces[1::2])
         pattern = re.compile("".join(
-            "([^/]+?)" if i % 2 else re.escape(piece)
-            for i, piece in enumerate(_PARAM.split(segment))) + "$")
-        for existing, child in node.templated:
+            ("(.+?)" if piece in spanning else "([^/]+?)") if i % 2 else re.escape(piece)
+            for i, piece in enumerate(pieces)) + "$")
+        children = node.spanning if spans else node.templated
+        for existing, child in children:
             if existing.pattern == pattern.pattern:
                 node = child
                 break
         else:
             child = _Node()
-            node.templated.append((pattern, child))
+            children.append((pattern, child))
             # More literal text in the segment first: {Sid}.json before {Sid}
-            node.templated.sort(key=lambda item: -len(_PARAM.sub("", item[0].pattern)))
+            children.sort(key=lambda item: -len(_PARAM.sub("", item[0].pattern)))
             node = child
     node.methods[op.method] = op
 
@@ -120,4 +130,12 @@ def _walk(node: _Node, segments: list[str], index: int = 0) -> tuple[_Node, list
         found = _walk(sub, segments, index + 1)
         if found is not None:
             return found[0], [*match.groups(), *found[1]]
+    for pattern, sub in node.spanning:  # fewest segments first: the rest of the path still has to route
+        for end in range(index + 1, len(segments) + 1):
+            match = pattern.match("/".join(segments[index:end]))
+            if match is None:
+                continue
+            found = _walk(sub, segments, end)
+            if found is not None:
+                return found[0], [*match.groups(), *found[1]]
     return None

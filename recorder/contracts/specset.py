@@ -8,6 +8,7 @@ is judged by the newest one given, where drift shows up as ``undocumented-field`
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,7 +30,7 @@ class SpecSet:
         documents = self.specs.setdefault(provider, [])
         if all(s.sha256 != spec.sha256 for s in documents):
             documents.append(spec)
-        documents.sort(key=lambda s: s.version)
+        documents.sort(key=lambda s: version_key(s.version))
 
     def providers(self) -> list[str]:
         return sorted(self.specs)
@@ -48,6 +49,20 @@ class SpecSet:
         if checker is None:
             checker = self._checkers[spec.sha256] = SpecChecker(spec)
         return checker
+
+
+_VERSION_PART = re.compile(r"\d+|[^\d\W_]+")
+
+
+def version_key(version: str) -> tuple[tuple[int, int | str], ...]:
+    """An API version as something that sorts the way providers mean it.
+
+    Stripe's are dates (``2019-05-16``, ``2026-06-24.dahlia``), others semantic versions, where
+    a plain string sort puts ``1.10.0`` before ``1.9.0``. Numbers compare as numbers, words as
+    words, and a number sorts before a word so that mixed forms never fail to compare.
+    """
+    return tuple((0, int(part)) if part.isdigit() else (1, part.lower())
+                 for part in _VERSION_PART.findall(version))
 
 
 def parse_spec_option(value: str) -> tuple[str, str]:

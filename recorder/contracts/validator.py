@@ -38,6 +38,11 @@ _KIND_RULES = {
 }
 
 
+#: Where a message shows the recorded value. The report fills it with the value as redacted for
+#: ``actual`` (see ``recorder.contracts.verify.render_value``): a message never holds more than that.
+VALUE_SLOT = "{value}"
+
+
 @dataclass(frozen=True, slots=True)
 class Violation:
     """One explained failure: a rule at a path inside the validated value."""
@@ -48,6 +53,19 @@ class Violation:
     expected: str | None = None
     actual: Any = None
     severity: str = "error"
+
+
+class BrokenSchema(Exception):
+    """A schema the validator refuses to compile (a dangling ``$ref``, ``minLength: "x"``).
+
+    ``path`` is where in the bank's root schema (``components/schemas/...`` or
+    ``properties/<key>/...``); the checker, which knows the spec, turns it into a pointer.
+    """
+
+    def __init__(self, path: tuple[str | int, ...], reason: str) -> None:
+        super().__init__(reason)
+        self.path = path
+        self.reason = reason
 
 
 class SchemaBank:
@@ -80,10 +98,17 @@ class SchemaBank:
             # mask: jsonschema-rs otherwise serialises the failing instance into every message
             # (a whole 5 KB object for each anyOf/type failure, ~20% of iter_errors on Stripe),
             # and a recorded value (a token) must not reach a finding's message anyway.
-            self._validator = jsonschema_rs.Draft202012Validator(root, validate_formats=True,
-                                                          ignore_unknown_formats=True, mask="value")
+            try:
+                self._validator = jsonschema_rs.Draft202012Validator(root, validate_formats=True,
+                                                                     ignore_unknown_formats=True, mask="value")
+            except jsonschema_rs.ValidationError as exc:
+                raise _broken(exc, root) from None
             self._compiled_keys = len(self._schemas)
         return self._validator
+
+    def compile(self) -> None:
+        """Compile now (BrokenSchema if the validator refuses a schema) rather than on first use."""
+        self._compiled()
 
     def violations(self, key: str, value: Any) -> list[Violation]:
         """Everything wrong with ``value`` under the schema registered as ``key`` (fast when nothing is)."""
@@ -120,6 +145,48 @@ class SchemaBank:
         return _unexpected(closing, path, value, extras)
 
 
+def _broken(error: Any, root: dict[str, Any]) -> BrokenSchema:
+    """Where and why compiling failed. Only on this (rare) path is the root searched."""
+    if type(error.kind).__name__ == "Referencing":
+        found = _dangling_ref(root)
+        if found is not None:
+            return BrokenSchema(found[0], f"$ref {found[1]!r} does not resolve")
+        return BrokenSchema((), f"a $ref does not resolve ({str(error).splitlines()[0]})")
+    path = tuple(error.instance_path)
+    bad = _value_at(root, path)
+    return BrokenSchema(path, f"not a valid schema: {_short(json.dumps(bad, default=str), 60)} {str(error).splitlines()[0].removeprefix('value ')}")
+
+
+def _dangling_ref(root: dict[str, Any]) -> tuple[tuple[str | int, ...], str] | None:
+    """The first ``$ref`` (components first, then the registered schemas) that points nowhere."""
+    stack: list[tuple[tuple[str | int, ...], Any]] = [(("properties",), root.get("properties")),
+                                                      (("components",), root.get("components"))]
+    while stack:
+        path, node = stack.pop()
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and not _resolves(root, ref):
+                return (*path, "$ref"), ref
+            stack.extend(((*path, k), v) for k, v in reversed(list(node.items())))
+        elif isinstance(node, list):
+            stack.extend(((*path, i), v) for i, v in reversed(list(enumerate(node))))
+    return None
+
+
+def _resolves(root: dict[str, Any], ref: str) -> bool:
+    if not ref.startswith("#"):
+        return False  # external documents are never fetched
+    node: Any = root
+    for token in [t.replace("~1", "/").replace("~0", "~") for t in ref[1:].split("/")[1:]]:
+        if isinstance(node, dict) and token in node:
+            node = node[token]
+        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+            node = node[int(token)]
+        else:
+            return False
+    return True
+
+
 def _dedupe(found: list[Violation]) -> list[Violation]:
     seen: set[tuple[str, tuple[Any, ...]]] = set()
     unique = []
@@ -154,7 +221,7 @@ def _explain(error: Any, root_value: Any, strip: int) -> list[Violation]:
                           expected=" | ".join(map(str, types)), actual=actual)]
     if name in ("Enum", "Constant"):
         options = details.get("options", details.get("expected_value"))
-        return [Violation(rule, path, f"value {_short(actual)} is not one of the documented values",
+        return [Violation(rule, path, f"value {VALUE_SLOT} is not one of the documented values",
                           expected=_short(options, 160), actual=actual)]
     if name == "Format":
         return [Violation(rule, path, f"value does not match format {details.get('format')!r}",
