@@ -67,6 +67,7 @@ class _Track:
     loaded: list[Interaction]
     index: ReplayIndex
     loaded_stamp: tuple[int, int] | None
+    rules: MatchRules  # how the index keyed the loaded calls; a live call is keyed the same way
     new: list[Interaction] = field(default_factory=list)
 
 
@@ -187,7 +188,7 @@ class RecordSession:
             loaded = load_cassette(path).interactions
         rules = MatchRules.for_provider(provider)  # as replay keys them: scrubbed secrets still match
         index = ReplayIndex.build(loaded, options=rules.options, rules_for=lambda _: rules)
-        return _Track(provider, path, existed, self.config.mode.records(existed), loaded, index, stamp)
+        return _Track(provider, path, existed, self.config.mode.records(existed), loaded, index, stamp, rules)
 
     # -- CallHandler ---------------------------------------------------------------------------
     def decide(self, request: Request) -> Decision:
@@ -216,7 +217,7 @@ class RecordSession:
         assert provider is not None  # decide() answered ANSWER only for a selected provider
         track = self._tracks[provider.name]
         if self.config.mode.replays() and track.loaded:
-            key = request_key(request, MatchRules.for_provider(provider))
+            key = request_key(request, track.rules)
             position = track.index.take(key)
             if position is not None:
                 return Answer(track.loaded[position].response, False, f"{track.path} interaction {position}")

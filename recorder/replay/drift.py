@@ -273,8 +273,7 @@ def _diff_data(path: str, recorded: Any, sent: Any, typed: bool, out: list[Field
 
     reordered: set[tuple[Any, ...]] = set()
     tree = DeepDiff(recorded, sent, ignore_order=False, verbose_level=2, view="tree").tree
-    for level in sorted((level for kind in tree for level in tree[kind]),
-                        key=lambda level: [str(step) for step in level.path(output_format="list")]):
+    for level in (level for kind in tree for level in tree[kind]):  # differences() sorts by path
         steps = tuple(level.path(output_format="list"))
         moved = _moved_array(recorded, sent, steps)
         if moved is not None:
