@@ -37,6 +37,11 @@ class CallHandler(Protocol):
 
     def passed_through(self, request: Request, response: Response) -> None: ...
 
+    def stays_offline(self, url: str) -> bool:
+        """True when no call to ``url`` can reach the network now, whatever its method and body
+        (it will be answered or blocked): a layer may skip work that matters only on the wire."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class PlainResponse:

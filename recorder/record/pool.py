@@ -16,6 +16,8 @@ requests' adapter both end there):
 - BLOCK: ``NetworkBlocked`` before any connection is made.
 
 Sessions nest: the innermost active handler decides; ``urlopen`` is restored when the last ends.
+One layer up, requests' per-call environment lookup is skipped for calls that cannot leave the
+process (``requests_env``), on the same lifecycle.
 """
 from __future__ import annotations
 
@@ -38,6 +40,7 @@ from urllib3.util.timeout import Timeout
 
 from recorder.cassette.headers import Headers
 from recorder.cassette.model import Body, Request, Response
+from recorder.record import requests_env
 from recorder.record.delays import ResponseTimedOut, client_wait
 from recorder.record.handler import CallHandler, Decision, NetworkBlocked, plain_response
 
@@ -66,6 +69,7 @@ def intercept_pools(handler: CallHandler) -> Iterator[None]:
     with _lock:
         _handlers.append(handler)
         HTTPConnectionPool.urlopen = _urlopen  # type: ignore[method-assign]
+        requests_env.install(innermost)
     try:
         yield
     finally:
@@ -74,6 +78,12 @@ def intercept_pools(handler: CallHandler) -> Iterator[None]:
             del _handlers[len(_handlers) - 1 - _handlers[::-1].index(handler)]
             if not _handlers:
                 HTTPConnectionPool.urlopen = _ORIGINAL  # type: ignore[method-assign]
+                requests_env.uninstall()
+
+
+def innermost() -> CallHandler | None:
+    """The handler that decides for calls made now (the most recently opened session), if any."""
+    return _handlers[-1] if _handlers else None
 
 
 @dataclass(slots=True)
@@ -127,7 +137,7 @@ def _urlopen(pool: HTTPConnectionPool, method: str, url: str, body: Any = None, 
     call = _Call(pool, method, url, body, headers if headers is not None else pool.headers, retries, redirect,
                  assert_same_host, timeout, pool_timeout, release_conn, chunked, body_pos, preload_content,
                  decode_content, response_kw)
-    handler = _handlers[-1] if _handlers else None
+    handler = innermost()
     if handler is None or _passing.get():
         return call.original()  # a session just ended, or urllib3 retrying a call that was passed
     if not isinstance(retries, Retry):

@@ -191,6 +191,9 @@ class RecordSession:
         return _Track(provider, path, existed, self.config.mode.records(existed), loaded, index, stamp, rules)
 
     # -- CallHandler ---------------------------------------------------------------------------
+    def stays_offline(self, url: str) -> bool:
+        return False  # recording: a call may go out, and requests must see its environment
+
     def decide(self, request: Request) -> Decision:
         host = urlsplit(request.uri).hostname or ""
         provider = self.registry.for_host(host)

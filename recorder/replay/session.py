@@ -101,6 +101,7 @@ class ReplaySession:
             rules_for=lambda i: self._rules_by_host[NormalisedUrl.parse(i.request.uri).host])
         self._mocks = MockTable(load_mock(mock_path) for mock_path in config.mocks)
         self._intercept = None
+        self._offline: dict[str, bool] = {}  # netloc -> stays_offline
         self.unused: list[Unused] = []
         # SDKs wrap transport errors (stripe -> APIConnectionError, easypost -> HttpError) and apps
         # catch those: a miss must still fail the test, so it is kept and raised again at exit.
@@ -148,6 +149,18 @@ class ReplaySession:
         if is_loopback(url.hostname):
             return Decision.PASS
         return Decision.BLOCK
+
+    def stays_offline(self, url: str) -> bool:
+        """Replaying, only loopback calls may pass (the app's own test servers); the rest is
+        answered or blocked. Recording, anything may go out. Asked before every requests call,
+        so the answer is kept per host (parsing an address to rule out loopback costs more
+        than the rest of the question)."""
+        netloc = url.partition("://")[2].partition("/")[0]
+        known = self._offline.get(netloc)
+        if known is None:
+            known = self._offline[netloc] = (self._recording is None
+                                             and not is_loopback(urlsplit(url).hostname or ""))
+        return known
 
     def blocked_message(self, request: Request) -> str:
         host = urlsplit(request.uri).hostname
