@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from recorder.cassette.forms import decode_form
+from recorder.cassette.multipart import decode_multipart
 from recorder.cassette.model import Interaction, Request
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -160,7 +161,8 @@ def first_values(headers: Mapping[str, Sequence[str]]) -> dict[str, str]:
 
 
 def body_data(raw: bytes, content_type: str, encoding_hint: str = "auto") -> Any:
-    """The body as comparable data: JSON values, decoded nested forms, else the bytes."""
+    """The body as comparable data: JSON values, decoded nested forms, multipart fields (the
+    boundary is random per request), else the bytes."""
     if not raw:
         return None
     kind = body_kind(content_type, encoding_hint, raw)
@@ -171,15 +173,22 @@ def body_data(raw: bytes, content_type: str, encoding_hint: str = "auto") -> Any
             return decode_form(raw.decode("utf-8"))
     except (ValueError, UnicodeDecodeError):
         pass
+    if kind == "multipart":
+        data = decode_multipart(raw)
+        if data is not None:
+            return data
     return raw
 
 
 def body_kind(content_type: str, hint: str, raw: bytes) -> str:
-    """``json``, ``form`` or ``raw``: the content type first, then the provider's hint, then a sniff."""
+    """``json``, ``form``, ``multipart`` or ``raw``: the content type first, then the provider's
+    hint, then a sniff."""
     if "json" in content_type:
         return "json"
     if "x-www-form-urlencoded" in content_type:
         return "form"
+    if content_type.startswith("multipart/form-data"):
+        return "multipart"
     if hint in ("json", "form"):
         return hint
     head = raw.lstrip()[:1]

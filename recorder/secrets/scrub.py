@@ -16,8 +16,9 @@ from urllib.parse import unquote_plus, urlsplit
 
 from recorder.cassette.headers import Headers
 from recorder.cassette.model import Body, Cassette, Interaction, Request, Response
+from recorder.cassette.multipart import boundary_of
 from recorder.providers import GENERIC, Provider, ProviderRegistry
-from recorder.secrets.multipart import boundary_of, scrub_multipart
+from recorder.secrets.multipart import scrub_multipart
 from recorder.secrets.scrub_body import REDACTED, body_kind, form_name_matches, placeholder_for, scrub_text
 
 _AUTH_HEADERS = frozenset({"authorization", "proxy-authorization"})

@@ -1,0 +1,132 @@
+"""``multipart/form-data`` bodies: their parts, and the same body as data.
+
+Uploads (Stripe's files API, SendGrid's v2 mail, most "attach a document" endpoints) send a body
+of parts between ``--boundary`` lines, and clients draw a fresh random boundary for every
+request. Compared as bytes, a recorded upload could never match the same upload made again,
+so matching, drift reports and call assertions read it as data instead: each field's name to
+its value, a file part as its filename, content type and content. Secret scrubbing uses the
+same split to rewrite field values in place (``recorder/secrets/multipart.py``).
+
+A small boundary split is used instead of the email parser: it gives positions in the original
+bytes (scrubbing must give every other byte back unchanged) and tolerates bare ``\\n`` line ends
+and a missing close delimiter (a truncated recording); a part it cannot make sense of is
+skipped, never guessed at.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+_BOUNDARY = re.compile(r'boundary\s*=\s*(?:"([^"]+)"|([^;\s]+))', re.IGNORECASE)
+_DISPOSITION = re.compile(rb"^content-disposition\s*:(?P<params>[^\r\n]*)", re.IGNORECASE | re.MULTILINE)
+_PART_TYPE = re.compile(rb"^content-type\s*:\s*(?P<value>[^\r\n]*)", re.IGNORECASE | re.MULTILINE)
+_NAME = re.compile(rb'(?:^|;)\s*name\s*=\s*(?:"(?P<quoted>[^"]*)"|(?P<bare>[^;\s]+))', re.IGNORECASE)
+_FILENAME = re.compile(rb'(?:^|;)\s*filename\*?\s*=\s*(?:"(?P<quoted>[^"]*)"|(?P<bare>[^;\s]+))', re.IGNORECASE)
+_BLANK_LINE = re.compile(rb"\r?\n\r?\n")
+_FIRST_LINE = re.compile(rb"--([!-~]{1,200})\r?\n")  # RFC 2046 boundaries are at most 70 printable characters
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """One form-data part; its value is ``body[start:end]``. ``filename`` is None for a plain field."""
+
+    name: str
+    filename: str | None
+    content_type: str
+    start: int
+    end: int
+
+
+def boundary_of(content_type: str) -> bytes | None:
+    """The boundary a ``multipart/form-data`` Content-Type declares, or None for anything else."""
+    if content_type.split(";")[0].strip().lower() != "multipart/form-data":
+        return None
+    m = _BOUNDARY.search(content_type)
+    if m is None:
+        return None
+    return (m.group(1) or m.group(2)).encode("latin-1", errors="replace")
+
+
+def sniffed_boundary(body: bytes) -> bytes | None:
+    """The boundary the body opens with: where only the media type is known (matching keys
+    drop Content-Type parameters), the first delimiter line says it as well as the header."""
+    m = _FIRST_LINE.match(body)
+    return m.group(1) if m else None
+
+
+def parts(body: bytes, boundary: bytes) -> Iterator[Part]:
+    """The form-data parts of ``body`` that carry a name, in order."""
+    delimiter = b"--" + boundary
+    pos = body.find(delimiter)
+    while pos >= 0:
+        after = pos + len(delimiter)
+        if body[after:after + 2] == b"--":
+            return  # close delimiter
+        headers_start = body.find(b"\n", after) + 1
+        if headers_start == 0:
+            return
+        following = body.find(b"\n" + delimiter, headers_start)
+        part_end = len(body) if following < 0 else following
+        blank = _BLANK_LINE.search(body, headers_start - 1, part_end)
+        if blank is not None:
+            part = _part(body[headers_start:blank.start()], blank.end(),
+                         part_end - 1 if body[part_end - 1:part_end] == b"\r" else part_end)
+            if part is not None:
+                yield part
+        if following < 0:
+            return
+        pos = following + 1
+
+
+def decode_multipart(body: bytes) -> dict[str, Any] | None:
+    """The body as data: ``{name: value}``, a repeated name as a list of its values, a file part
+    as ``{"filename", "content_type", "content"}``; None when the body is not multipart.
+
+    Text values are compared as text; a binary file's content as its sha256 and size, so a
+    drift report can say that the file differs without printing it.
+    """
+    boundary = sniffed_boundary(body)
+    if boundary is None:
+        return None
+    data: dict[str, Any] = {}
+    for part in parts(body, boundary):
+        value = _content(body[part.start:part.end])
+        if part.filename is not None:
+            value = {"filename": part.filename, "content_type": part.content_type, "content": value}
+        if part.name not in data:
+            data[part.name] = value
+        elif isinstance(data[part.name], list):
+            data[part.name].append(value)
+        else:
+            data[part.name] = [data[part.name], value]
+    return data
+
+
+def _content(raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return f"sha256:{hashlib.sha256(raw).hexdigest()} ({len(raw)} bytes)"
+
+
+def _part(headers: bytes, start: int, end: int) -> Part | None:
+    disposition = _DISPOSITION.search(headers)
+    if disposition is None:
+        return None
+    params = disposition.group("params")
+    name = _NAME.search(params)
+    if name is None:
+        return None
+    filename = _FILENAME.search(params)
+    part_type = _PART_TYPE.search(headers)
+    return Part(_text(name), None if filename is None else _text(filename),
+                part_type.group("value").strip().decode("latin-1").lower() if part_type else "",
+                start, max(start, end))
+
+
+def _text(m: re.Match[bytes]) -> str:
+    raw = m.group("quoted") if m.group("quoted") is not None else m.group("bare")
+    return raw.decode("utf-8", errors="replace")
