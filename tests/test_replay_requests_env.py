@@ -14,19 +14,10 @@ import pytest
 import requests
 from conftest import CORPUS
 from standin import StandIn
+from test_replay import AUTHORIZE, AUTHORIZE_FORM as FORM
 
 import recorder
 from recorder.replay import UnusedInteractionsWarning
-
-AUTHORIZE = CORPUS / "cassettes/stripe/saleor__saleor__test_stripe--test_authorize.yaml"
-FORM = {
-    "currency": "usd", "amount": "4242", "payment_method": "pm_card_pl", "confirmation_method": "manual",
-    "confirm": "True", "capture_method": "automatic", "setup_future_usage": "on_session",
-    "shipping[name]": "John Doe", "shipping[phone]": "+48713988102",
-    "shipping[address][line1]": "Tęczowa 7", "shipping[address][line2]": "",
-    "shipping[address][city]": "WROCŁAW", "shipping[address][state]": "",
-    "shipping[address][postal_code]": "53-601", "shipping[address][country]": "Poland",
-}
 
 pytestmark = pytest.mark.skipif(not AUTHORIZE.is_file(), reason=f"needs the corpus at {CORPUS}")
 
