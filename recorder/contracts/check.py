@@ -52,11 +52,27 @@ class SpecChecker:
         return self.router.route(method, url)
 
     def prime(self, op: Operation, request_type: str | None, status: int | None, response_type: str | None) -> None:
-        """Register the schemas an exchange will need, so one compile serves a whole run."""
+        """Register the schemas of a request body of ``request_type`` and a response (None: skip that part).
+
+        A request without a body has a schema too (its parameters): prime it with
+        :meth:`prime_exchange`, which also reads the body's type as :meth:`check_request` will.
+        """
         if request_type is not None:
             self._request_key(op, request_type)
         if status is not None and response_type is not None:
             self._response_key(op, status, response_type)
+
+    def prime_exchange(self, op: Operation, request: Request | None, response: Response) -> None:
+        """Register exactly the schemas :meth:`check_request` and :meth:`check_response` will ask for.
+
+        Every key first met while checking recompiles the whole bank (~40 ms on Stripe), so the
+        keys are derived here by the checks' own rules: a GET's parameters-only envelope and a
+        body typed by sniffing when the recording names no Content-Type. Deriving them otherwise
+        recompiled Stripe's validator 19 times over its corpus instead of once.
+        """
+        if request is not None:
+            self._request_key(op, _body_media(request))
+        self._response_key(op, response.status, response.content_type or "application/json")
 
     def prime_operation(self, op: Operation) -> None:
         """Register every schema ``op`` documents (each body type, each response), as ``pull`` checks."""

@@ -13,7 +13,7 @@ property literally called ``description`` survives while the schema's own ``desc
 keyword goes. ``enum``/``default``/``const`` values are data and are copied verbatim.
 
 The small helpers at the top (``HTTP_METHODS``, :func:`iter_operations`, :func:`resolve_pointer`)
-are shared with :mod:`recorder.contracts.diff`, which walks the same documents.
+are shared with the spec diff (:mod:`recorder.contracts.diff_operation`), which walks the same documents.
 """
 from __future__ import annotations
 

@@ -127,8 +127,7 @@ def verify_exchanges(exchanges: list[Exchange], specs: SpecSet, *, files: int = 
         alternatives = mock_candidates(specs.checker(spec), exchange) if not exchange.method else [route]
         for candidate in alternatives:
             assert candidate.operation is not None
-            specs.checker(spec).prime(candidate.operation, _media(exchange.request), exchange.response.status,
-                                      exchange.response.content_type or "application/json")
+            specs.checker(spec).prime_exchange(candidate.operation, exchange.request, exchange.response)
         planned.append(_Planned(exchange, spec, route, alternatives))
     for item in planned:
         checker = specs.checker(item.spec)
@@ -227,12 +226,6 @@ def _best_fit(checker: SpecChecker, exchange: Exchange, candidates: list[Route])
         judged.append(((contradictions, unknown, len(problems)), route, problems))
     _, route, problems = min(judged, key=lambda item: item[0])
     return route, problems
-
-
-def _media(request: Request | None) -> str | None:
-    if request is None or not request.body:
-        return None
-    return request.content_type or None
 
 
 def _unknown_operation(exchange: Exchange, route: Route, spec: PreparedSpec) -> Finding:
