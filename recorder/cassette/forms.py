@@ -8,6 +8,7 @@ not spelling.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -32,13 +33,20 @@ def form_pairs(text: str) -> list[tuple[str, str]]:
 
 def decode_form(text: str) -> dict[str, Any]:
     """Nested data from a form body; repeated plain keys become lists."""
+    return nest(form_pairs(text))
+
+
+def nest(pairs: Iterable[tuple[str, Any]]) -> dict[str, Any]:
+    """Nested data from ``(key, value)`` pairs with bracketed keys (a form's, or a multipart
+    body's fields: Stripe sends ``file_link_data[expires_at]`` either way). A value is a leaf
+    whatever its type, unless it is a dict."""
     root: dict[str, Any] = {}
-    for key, value in form_pairs(text):
+    for key, value in pairs:
         _insert(root, key_path(key), value)
     return _listify(root)
 
 
-def _insert(node: dict[str, Any], path: list[str], value: str) -> None:
+def _insert(node: dict[str, Any], path: list[str], value: Any) -> None:
     *parents, last = path
     for segment in parents:
         if segment == "":

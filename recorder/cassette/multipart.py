@@ -20,6 +20,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from recorder.cassette.forms import nest
+
 _BOUNDARY = re.compile(r'boundary\s*=\s*(?:"([^"]+)"|([^;\s]+))', re.IGNORECASE)
 _DISPOSITION = re.compile(rb"^content-disposition\s*:(?P<params>[^\r\n]*)", re.IGNORECASE | re.MULTILINE)
 _PART_TYPE = re.compile(rb"^content-type\s*:\s*(?P<value>[^\r\n]*)", re.IGNORECASE | re.MULTILINE)
@@ -82,8 +84,9 @@ def parts(body: bytes, boundary: bytes) -> Iterator[Part]:
 
 
 def decode_multipart(body: bytes) -> dict[str, Any] | None:
-    """The body as data: ``{name: value}``, a repeated name as a list of its values, a file part
-    as ``{"filename", "content_type", "content"}``; None when the body is not multipart.
+    """The body as data, as a form's would be: bracketed names nest (``metadata[order_id]``), a
+    repeated name lists its values, and a file part is ``{"filename", "content_type",
+    "content"}``; None when the body is not multipart.
 
     Text values are compared as text; a binary file's content as its sha256 and size, so a
     drift report can say that the file differs without printing it.
@@ -91,18 +94,30 @@ def decode_multipart(body: bytes) -> dict[str, Any] | None:
     boundary = sniffed_boundary(body)
     if boundary is None:
         return None
-    data: dict[str, Any] = {}
+    pairs: list[tuple[str, Any]] = []
     for part in parts(body, boundary):
         value = _content(body[part.start:part.end])
-        if part.filename is not None:
-            value = {"filename": part.filename, "content_type": part.content_type, "content": value}
-        if part.name not in data:
-            data[part.name] = value
-        elif isinstance(data[part.name], list):
-            data[part.name].append(value)
-        else:
-            data[part.name] = [data[part.name], value]
-    return data
+        pairs.append((part.name, value if part.filename is None else _File(part.filename, part.content_type, value)))
+    return _files_as_data(nest(pairs))
+
+
+@dataclass(frozen=True, slots=True)
+class _File:
+    """A file part while fields nest: a leaf, so a repeated file name lists both files."""
+
+    filename: str
+    content_type: str
+    content: str
+
+
+def _files_as_data(node: Any) -> Any:
+    if isinstance(node, _File):
+        return {"filename": node.filename, "content_type": node.content_type, "content": node.content}
+    if isinstance(node, dict):
+        return {key: _files_as_data(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_files_as_data(value) for value in node]
+    return node
 
 
 def _content(raw: bytes) -> str:

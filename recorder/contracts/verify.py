@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 from recorder.cassette.convert import find_cassette_files
 from recorder.cassette.load import load_cassette
 from recorder.cassette.model import Request, Response
+from recorder.cassette.regexp_uri import regexp_to_url
 from recorder.contracts.check import Problem, SpecChecker
 from recorder.contracts.prepare import PreparedSpec
 from recorder.contracts.quirks import ProviderQuirks
@@ -336,23 +337,6 @@ def render_value(value: Any, location: str = "") -> str | None:
     if (field_name and is_auth_name(field_name)) or find_secrets(text[:_SCAN_CHARS]):
         return _REDACTED
     return text if len(text) <= _SHOWN_CHARS else text[: _SHOWN_CHARS - 3] + "..."
-
-
-_REGEXP_URI = re.compile(r"^/\^?(?P<body>https?:.*?)\$?/[imx]*$")
-_REGEXP_WILDCARD = re.compile(r"\.[*+]\??|\[\^?[^\]]*\][*+]")
-
-
-def regexp_to_url(uri: str) -> str:
-    """A URL from a request URI hand-edited into a Ruby regexp (``/^https:\\/\\/api\\.twilio.../``).
-
-    Wildcards become a stand-in value: they always replace an id, which routes to the templated
-    segment (``Accounts/.*/Messages.json`` -> ``Accounts/{AccountSid}/Messages.json``).
-    """
-    match = _REGEXP_URI.match(uri)
-    if match is None:
-        return uri
-    body = _REGEXP_WILDCARD.sub("<wildcard>", match.group("body"))
-    return re.sub(r"\\(.)", r"\1", body)
 
 
 def _provider_for(registry: ProviderRegistry, uri: str) -> str:

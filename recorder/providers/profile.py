@@ -56,6 +56,9 @@ class Provider:
     # headers that do (an API version the provider answers differently).
     ignore_fields: tuple[str, ...] = ()
     match_headers: tuple[str, ...] = ()
+    # The API reads form and query booleans in any case (``confirm=True`` from an old SDK is
+    # ``confirm=true``), so replay compares them that way too.
+    booleans_any_case: bool = False
 
     def merged(self, base: Provider) -> Provider:
         """This profile with ``base``'s secret rules and volatile headers added in."""
@@ -73,6 +76,7 @@ class Provider:
             # Body paths are case-sensitive, unlike header names.
             ignore_fields=tuple(dict.fromkeys((*base.ignore_fields, *self.ignore_fields))),
             match_headers=_union(base.match_headers, self.match_headers),
+            booleans_any_case=self.booleans_any_case,
         )
 
     def is_volatile(self, header: str) -> bool:
@@ -82,7 +86,8 @@ class Provider:
 def parse_profile(data: Mapping[str, Any], *, name: str, source: str) -> Provider:
     """Build a Provider from a TOML table; BadInput names the source and the key on error."""
     known = {"name", "description", "hosts", "body_encoding", "api_version_header", "spec_url",
-             "volatile_headers", "secrets", "contract_quirks", "ignore_fields", "match_headers"}
+             "volatile_headers", "secrets", "contract_quirks", "ignore_fields", "match_headers",
+             "booleans_any_case"}
     unknown = sorted(set(data) - known)
     if unknown:
         raise BadInput(source, f"unknown key {unknown[0]!r} in provider {name!r}")
@@ -102,6 +107,10 @@ def parse_profile(data: Mapping[str, Any], *, name: str, source: str) -> Provide
         raise BadInput(source, f"unknown key {bad[0]!r}", place=f"{name}.secrets")
     secrets = SecretRules(**{k: _str_tuple(raw_secrets.get(k, ()), source, f"{name}.secrets.{k}")
                              for k in secret_keys})
+    any_case = data.get("booleans_any_case", False)
+    if not isinstance(any_case, bool):
+        raise BadInput(source, f"booleans_any_case must be true or false, not {any_case!r}",
+                       place=f"{name}.booleans_any_case")
     return Provider(
         name=str(data.get("name", name)),
         hosts=hosts,
@@ -115,6 +124,7 @@ def parse_profile(data: Mapping[str, Any], *, name: str, source: str) -> Provide
         contract_quirks=_str_tuple(data.get("contract_quirks", ()), source, f"{name}.contract_quirks"),
         ignore_fields=_str_tuple(data.get("ignore_fields", ()), source, f"{name}.ignore_fields"),
         match_headers=_str_tuple(data.get("match_headers", ()), source, f"{name}.match_headers"),
+        booleans_any_case=any_case,
     )
 
 

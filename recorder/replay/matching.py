@@ -8,15 +8,17 @@ up in a dict. Requests with equal keys play back in recorded order.
 from __future__ import annotations
 
 import json
+import re
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
 from recorder.cassette.forms import decode_form
 from recorder.cassette.multipart import decode_multipart
+from recorder.cassette.regexp_uri import regexp_to_url, uri_pattern
 from recorder.cassette.model import Interaction, Request
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -52,6 +54,7 @@ class MatchRules:
     # so only their presence is compared: a recording of a PaymentIntent confirm must still match.
     secret_fields: frozenset[str] = frozenset()
     secret_query: frozenset[str] = frozenset()
+    booleans_any_case: bool = False  # the provider reads "True" as "true" in forms and queries
 
     @classmethod
     def for_provider(cls, provider: Any, options: MatchOptions = MatchOptions()) -> MatchRules:
@@ -61,12 +64,13 @@ class MatchRules:
         secrets = provider.secrets
         return cls(provider.body_encoding, options.adding(provider.ignore_fields, provider.match_headers),
                    frozenset(name.lower() for name in secrets.body_fields),
-                   frozenset(name.lower() for name in secrets.query))
+                   frozenset(name.lower() for name in secrets.query), provider.booleans_any_case)
 
     def comparable_query(self, query: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
-        if not self.secret_query or not query:
+        if not (self.secret_query or self.booleans_any_case) or not query:
             return query
-        return tuple(sorted((k, SECRET if self.is_secret_query(k) else v) for k, v in query))
+        return tuple(sorted((k, SECRET if self.is_secret_query(k) else _boolean(v) if self.booleans_any_case else v)
+                            for k, v in query))
 
     def is_secret_query(self, key: str) -> bool:
         """``key`` (``client_secret``, or nested ``payment_method_data[client_secret]``) carries a credential."""
@@ -80,10 +84,27 @@ class MatchRules:
             data = drop_fields(data, self.options.ignore_fields)
         if self.secret_fields:
             _mask(data, self.secret_fields)
+        if self.booleans_any_case:
+            data = _booleans_lowered(data)
         return data
 
 
 SECRET = "<secret>"  # what a credential's value compares as, recorded or sent
+_BOOLEANS = {"true": "true", "false": "false"}
+
+
+def _boolean(value: str) -> str:
+    return _BOOLEANS.get(value.lower(), value) if len(value) in (4, 5) else value
+
+
+def _booleans_lowered(node: Any) -> Any:
+    if isinstance(node, str):
+        return _boolean(node)
+    if isinstance(node, dict):
+        return {key: _booleans_lowered(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_booleans_lowered(value) for value in node]
+    return node
 
 
 def _mask(node: Any, names: frozenset[str]) -> None:
@@ -117,7 +138,7 @@ class NormalisedUrl:
 
 @lru_cache(maxsize=8192)
 def _parse_url(uri: str) -> NormalisedUrl:
-    parts = urlsplit(uri)
+    parts = urlsplit(regexp_to_url(uri))  # a Ruby VCR regexp URI: its host and path, wildcards stood in
     scheme = (parts.scheme or "http").lower()
     hostname = host = (parts.hostname or "").lower()
     try:
@@ -155,6 +176,16 @@ def _fold_indices(key: str) -> str:
     return "".join(out)
 
 
+def _url_of(key: MatchKey) -> str:
+    """The URL a key was made from, spelled as a client sends it (a regexp URI is matched against it)."""
+    method, scheme, host, path, query, *_ = key
+    url = f"{scheme}://{host}{quote(path, safe=_PATH_SAFE)}"
+    return f"{url}?{urlencode(query, quote_via=quote, safe=_PATH_SAFE)}" if query else url
+
+
+_PATH_SAFE = "/:@!$&'()*+,;=-._~"
+
+
 def first_values(headers: Mapping[str, Sequence[str]]) -> dict[str, str]:
     """Header name (lower-case) to its first value: what ``match_headers`` compares."""
     return {name.lower(): values[0] if values else "" for name, values in headers.items()}
@@ -168,7 +199,7 @@ def body_data(raw: bytes, content_type: str, encoding_hint: str = "auto") -> Any
     kind = body_kind(content_type, encoding_hint, raw)
     try:
         if kind == "json":
-            return json.loads(raw)
+            return json.loads(raw, parse_float=_number)
         if kind == "form":
             return decode_form(raw.decode("utf-8"))
     except (ValueError, UnicodeDecodeError):
@@ -178,6 +209,13 @@ def body_data(raw: bytes, content_type: str, encoding_hint: str = "auto") -> Any
         if data is not None:
             return data
     return raw
+
+
+def _number(text: str) -> float | int:
+    """A JSON number as data: ``10.0`` is the number 10 (JSON has one number type; an SDK that
+    sends ``10.0`` where the recording has ``10`` sent the same value)."""
+    value = float(text)
+    return int(value) if value.is_integer() else value
 
 
 def body_kind(content_type: str, hint: str, raw: bytes) -> str:
@@ -196,21 +234,47 @@ def body_kind(content_type: str, hint: str, raw: bytes) -> str:
 
 
 def drop_fields(data: Any, fields: Iterable[str]) -> Any:
-    """``data`` without the ``ignore_fields`` (dotted paths), changed in place."""
+    """``data`` without the ``ignore_fields``, changed in place.
+
+    A field is spelled as the drift report prints it (``body.items[0].price``; the ``body.``
+    is optional) or dotted (``items.0.price``); ``*`` or ``[*]`` stands for every item of a list
+    or every key of an object (``items[*].price``: the price of every item).
+    """
     for dotted in fields:
-        node = data
-        parts = dotted.split(".")
-        for part in parts[:-1]:
-            if isinstance(node, dict):
-                node = node.get(part)
-            elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-                node = node[int(part)]
-            else:
-                node = None
-                break
-        if isinstance(node, dict):
-            node.pop(parts[-1], None)
+        _drop(data, field_path(dotted))
     return data
+
+
+@lru_cache(maxsize=1024)
+def field_path(spelled: str) -> tuple[str, ...]:
+    """``body.items[0].price`` -> ``("items", "0", "price")``; ``a[*].b`` -> ``("a", "*", "b")``."""
+    steps = tuple(step for step in _STEP.findall(spelled) if step)
+    steps = tuple(step[1:-1] if step.startswith("[") else step for step in steps)
+    return steps[1:] if len(steps) > 1 and steps[0] == "body" else steps
+
+
+_STEP = re.compile(r"\[[^\]]*\]|[^.\[]+")
+
+
+def _drop(node: Any, path: tuple[str, ...]) -> None:
+    if not path:
+        return
+    step, rest = path[0], path[1:]
+    if step == "*":
+        children = list(node.values()) if isinstance(node, dict) else node if isinstance(node, list) else []
+        if rest:
+            for child in children:
+                _drop(child, rest)
+        elif isinstance(node, dict):
+            node.clear()
+        return
+    if isinstance(node, dict):
+        if not rest:
+            node.pop(step, None)
+        elif step in node:
+            _drop(node[step], rest)
+    elif isinstance(node, list) and step.isdigit() and int(step) < len(node) and rest:
+        _drop(node[int(step)], rest)
 
 
 def canonical_body(data: Any) -> str:
@@ -263,6 +327,9 @@ class ReplayIndex:
     _slots: dict[MatchKey, _Slot] = field(default_factory=dict)
     played: set[int] = field(default_factory=set)
     keys: list[MatchKey] = field(default_factory=list)  # per position: a drift report compares keys
+    # Ruby VCR regexp URIs, by (method, host): (the regexp, the recording's key). Tried only after
+    # an exact miss, against that host's few patterns, so ordinary lookups stay one dict access.
+    _patterns: dict[tuple[str, str], list[tuple[re.Pattern[str], MatchKey]]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, interactions: Sequence[Interaction], *, options: MatchOptions = MatchOptions(),
@@ -277,6 +344,9 @@ class ReplayIndex:
                      else MatchRules(hints.get(interaction.provider or "", "auto"), options))
             key = request_key(interaction.request, rules)
             index.keys.append(key)
+            pattern = uri_pattern(interaction.request.uri)
+            if pattern is not None:
+                index._patterns.setdefault((key[0], key[2]), []).append((pattern, key))
             slot = index._slots.get(key)
             if slot is None:
                 index._slots[key] = _Slot(deque([position]), position, [position])
@@ -288,7 +358,7 @@ class ReplayIndex:
 
     def take(self, key: MatchKey) -> int | None:
         """Position of the next unplayed interaction for ``key`` (or the last, if repeats are allowed)."""
-        slot = self._slots.get(key)
+        slot = self._slot(key)
         if slot is None:
             return None
         if slot.pending:
@@ -299,8 +369,20 @@ class ReplayIndex:
 
     def recorded(self, key: MatchKey) -> tuple[int, ...]:
         """Every position recorded under ``key``: after a miss, the ones already played."""
-        slot = self._slots.get(key)
+        slot = self._slot(key)
         return tuple(slot.positions) if slot is not None else ()
+
+    def _slot(self, key: MatchKey) -> _Slot | None:
+        slot = self._slots.get(key)
+        if slot is not None or not self._patterns:
+            return slot
+        url = None
+        for pattern, recorded in self._patterns.get((key[0], key[2]), ()):
+            if recorded[5:] == key[5:]:  # body and headers; path and query are the regexp's to judge
+                url = url or _url_of(key)
+                if pattern.match(url):
+                    return self._slots[recorded]
+        return None
 
     def unplayed(self) -> list[int]:
         return [i for i in range(len(self.interactions)) if i not in self.played]
