@@ -85,6 +85,36 @@ def test_a_missing_name_says_where_it_looked(project: Path) -> None:
         recorder.replay(mocks=["nope"])
 
 
+def test_a_name_not_found_beside_one_unreadable_mock_gives_that_file_s_own_error(project: Path) -> None:
+    (project / "payments-ok.yaml").write_text("type: MOCK\nname: mock-payments\nmockTarget: api.stripe.com\n"
+                                              "mockPath: /v1/charges\nmockResponseBody:\n  id: ch_1\n   amount: 2498\n")
+    with pytest.raises(BadInput) as caught:
+        recorder.replay(mocks=["mock-payments"])
+    assert caught.value.one_line() == (
+        f"{project / 'payments-ok.yaml'}:line 7: not valid YAML (mapping values are not allowed here); "
+        f"no readable mock file in {project} says name: mock-payments, so this may be the one")
+
+
+def test_a_name_not_found_names_every_unreadable_mock_and_why_but_not_other_yaml(project: Path) -> None:
+    (project / "broken.yaml").write_text("type: MOCK\nname: [unclosed\n")
+    (project / "nameless.yaml").write_text("type: MOCK\nmockTarget: api.stripe.com\nmockPath: /v1/charges\n")
+    (project / "notes.yaml").write_text("owner: payments-team\n")  # not a mock: not the name's business
+    with pytest.raises(BadInput) as caught:
+        recorder.replay(mocks=["mock-payments"])
+    assert caught.value.one_line() == (
+        f"mock-payments: no readable mock file in {project} says name: mock-payments, and 2 there could not "
+        f"be read: {project / 'broken.yaml'}:line 3: not valid YAML (expected ',' or ']', but got '<stream end>'); "
+        f"{project / 'nameless.yaml'}:name: required, a non-empty string")
+
+
+def test_a_mock_whose_type_is_mistyped_is_found_by_name_and_says_so(project: Path) -> None:
+    mock = mock_file(project, "mock-payments", "api.stripe.com", "/v1/charges")
+    (project / "payments.yaml").write_text(mock.read_text().replace("type: MOCK", "type: mock"))
+    mock.unlink()  # found by its name: alone
+    with pytest.raises(BadInput, match=r"/payments\.yaml:type: type must be MOCK, not 'mock'$"):
+        recorder.replay(mocks=["mock-payments"]).__enter__()
+
+
 def test_a_mock_added_later_is_found_by_name(project: Path) -> None:
     mock_file(project, "first", "api.example-pay.com", "/v1/a")
     recorder.replay(mocks=["first"])
