@@ -8,10 +8,12 @@ CallAssertionError that says what was found instead and lists every call that wa
 
 Operator semantics are specified in ``recorder/replay/jsonpath.py``; in short: JSON is typed,
 form values are strings compared by spelling, ``contains`` searches strings, lists and objects,
-and ``doesNotExist`` holds when no matching call was made at all.
+and ``doesNotExist`` holds when no matching call was made at all. Calls are picked by provider,
+method, host, path, url, source and response status; an unknown filter is refused.
 """
 from __future__ import annotations
 
+import io
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +22,7 @@ from typing import Any
 import httpx
 import pytest
 import requests
+import stripe
 
 import recorder
 from recorder.errors import BadInput
@@ -264,3 +267,55 @@ def _quiet() -> Iterator[None]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UnusedInteractionsWarning)
         yield
+
+
+# -- the response status, reference 000's `response.statusCode` -------------------------------------
+def test_status_picks_calls_by_the_status_that_came_back(paid: ReplaySession, declined: ReplaySession) -> None:
+    """Reference 000: EasyPost answered 201; on decline Stripe answered 402."""
+    paid.assert_called(url="api.easypost.com/v2/shipments", status=201, times=1)
+    assert [call.host for call in paid.calls(status=201)] == ["api.easypost.com", "api.twilio.com"]
+    paid.assert_body("$.tracking_code", "exists", part="response", status=201, host="api.easypost.com")
+    declined.assert_called(provider="stripe", status=402, times=1)
+    declined.assert_not_called(provider="stripe", status=200)
+
+
+def test_a_status_that_did_not_come_back_fails_listing_the_calls_made(declined: ReplaySession) -> None:
+    with pytest.raises(CallAssertionError) as failure:
+        declined.assert_called(url="api.stripe.com/v1/charges", status=200)
+    assert str(failure.value) == (
+        "expected at least 1 call matching url='api.stripe.com/v1/charges', status=200, got 0\n"
+        "calls made:\n"
+        f"  0. POST {CHARGES} -> 402 (mock mock-stripe-card-declined.yaml)")
+
+
+@pytest.mark.parametrize("ask", [
+    lambda s: s.calls(statusCode=402), lambda s: s.assert_called(stauts=402, times=1),
+    lambda s: s.assert_not_called(hostname="api.easypost.com"), lambda s: s.assert_body("$.id", "exists", code=402),
+], ids=["calls", "assert_called", "assert_not_called", "assert_body"])
+def test_an_unknown_filter_is_refused_naming_the_filters(declined: ReplaySession, ask: Any) -> None:
+    """A misspelt filter must not be a raw TypeError, nor (worse) be ignored and match every call."""
+    with pytest.raises(BadInput, match=r"unknown call filter\(s\) \w+; the filters are provider, method, host, "
+                                       r"path, url, source, status"):
+        ask(declined)
+
+
+def test_a_status_is_a_number(declined: ReplaySession) -> None:
+    with pytest.raises(BadInput, match=r"status='402': a response status is a number"):
+        declined.assert_called(status="402")
+
+
+# -- uploads: multipart fields are strings, as form fields are ----------------------------------------
+def test_upload_fields_compare_by_spelling_like_form_fields(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Stripe's SDK uploads dispute evidence with ``file_link_data[expires_at]=1900000000``, a
+    multipart field: ``eq 1900000000`` and ``gt`` hold on it as on a form body's value."""
+    (tmp_path / "mock-stripe-files.yaml").write_text(
+        "type: MOCK\nname: mock-stripe-files\nmockTarget: files.stripe.com\nmockPath: /v1/files\n"
+        "mockMethod: POST\nmockResponseStatus: 200\nmockResponseBody: {id: file_123, object: file}\n")
+    monkeypatch.setattr(stripe, "api_key", "sk_test_" + "Q" * 24)
+    with recorder.replay(mocks=[tmp_path / "mock-stripe-files.yaml"]) as session:
+        stripe.File.create(purpose="dispute_evidence", file=io.BytesIO(b"%PDF-1.4 evidence"),
+                           file_link_data={"create": True, "expires_at": 1900000000})
+    session.assert_body("$.file_link_data.expires_at", "eq", 1900000000, provider="stripe")
+    session.assert_body("$.file_link_data.expires_at", "gt", 1000, provider="stripe")
+    session.assert_body("$.file_link_data.create", "eq", True, provider="stripe")
+    session.assert_body("$.purpose", "eq", "dispute_evidence", provider="stripe")

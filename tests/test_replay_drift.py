@@ -223,3 +223,46 @@ def test_the_report_is_data_on_the_exception() -> None:
     [diff] = report.candidates[0].differences
     assert (diff.path, diff.recorded, diff.sent) == ("body.amount", "4242", "4243")
     assert json.loads(json.dumps([diff.path, diff.recorded, diff.sent])) == ["body.amount", "4242", "4243"]
+
+
+# -- ranking: the recording one field off comes first ------------------------------------------------
+# openfoodnetwork's CreditCardCloner created a card (interaction 0: type and card[...]) and later
+# cloned it onto a customer (6: customer and payment_method), both POST /v1/payment_methods.
+CLONER = STRIPE / ("openfoodfoundation__openfoodnetwork__Stripe-v19.3.1--Stripe_CreditCardCloner--_find_or_clone--"
+                   "when_called_with_a_valid_customer_and_payment_method--clones_both_the_payment_method_and_the_"
+                   "customer.yml")
+# spree registered a shop's Apple Pay domain (0: shop.store-with-apple-pay.com) and its top-level
+# domain (1: store-with-apple-pay.com).
+DOMAINS = STRIPE / ("spree__spree_stripe__SpreeStripe_RegisterDomain--for_custom_domain--when_tld_length_is_more_"
+                    "then_2--registers_the_Apple_Pay_domain_and_top_level_domain_in_Stripe.yml")
+
+
+def test_the_recording_one_field_off_ranks_first_and_a_stranger_reads_field_by_field() -> None:
+    clone = dict(recorded_form(CLONER, 6))
+    report = drift(CLONER, lambda: requests.post("https://api.stripe.com/v1/payment_methods",
+                                                 data={**clone, "customer": "cus_OTHER"}))
+    first, second = report.candidates[:2]
+    assert first.index == 6
+    assert [str(d) for d in first.differences] == ["body.customer: recorded cus_V09a1MriNMRps2, sent cus_OTHER"]
+    # The card creation shares no field with the clone: still one line per field, never one
+    # "body: recorded {...}, sent {...}" (deepdiff >= 8 collapses objects that share few keys).
+    assert second.index == 0
+    assert [d.path for d in second.differences] == ["body.card", "body.customer", "body.payment_method", "body.type"]
+
+
+def test_between_recordings_as_many_fields_off_the_likelier_value_ranks_first() -> None:
+    """A typo'd domain is one field off from both registrations; it was meant to be the second."""
+    report = drift(DOMAINS, lambda: requests.post("https://api.stripe.com/v1/apple_pay/domains",
+                                                  data={"domain_name": "store-with-apple-pay.comX"}))
+    assert [c.index for c in report.candidates[:2]] == [1, 0]
+    assert [str(d) for d in report.candidates[0].differences] == [
+        "body.domain_name: recorded store-with-apple-pay.com, sent store-with-apple-pay.comX"]
+
+
+def test_another_path_ranks_after_every_field_difference_and_one_segment_off_before_another_resource() -> None:
+    """Attaching the card to another customer: the recorded attach of this card (one field off) first,
+    then the attach of another card (one path segment off), then the clone at /v1/payment_methods,
+    which also sent a customer; the card creation there, sharing no field, is not among them."""
+    report = drift(CLONER, lambda: requests.post(
+        "https://api.stripe.com/v1/payment_methods/pm_1U09HcKuuB1fWySn7uuzN5Os/attach", data={"customer": "cus_X"}))
+    assert [c.index for c in report.candidates] == [2, 8, 6]

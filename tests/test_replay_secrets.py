@@ -3,18 +3,28 @@
 Given a PaymentIntent confirmed with its ``client_secret`` (in the form body, and in the query of
 a retrieve), recorded through a Stripe stand-in so the cassette holds ``pi_..._secret_REDACTED``,
 when the same code runs again in replay with the live secret, then the recording answers; and
-when it sends something else, the drift report never prints the live secret.
+when it sends something else, the drift report never prints the live secret. Likewise for real
+corpus recordings: a matched credential header is named as a difference, never shown, and a
+failing call assertion lists a call without the key it sent in its query.
 """
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import pytest
 import requests
+from conftest import CORPUS
 from standin import StandIn, json_reply
 
 import recorder
-from recorder.replay import DriftError
+from recorder.cassette import load_cassette
+from recorder.cassette.headers import Headers
+from recorder.cassette.model import Body, Request
+from recorder.providers import load_registry
+from recorder.replay import CallAssertionError, DriftError, DriftReport, UnusedInteractionsWarning
+from recorder.replay.drift import closest, shown_uri
+from recorder.replay.matching import MatchOptions, MatchRules, request_key
 
 INTENT = "pi_3Mtw2bLkdIwHu7ix0Abc1234"
 SECRET = f"{INTENT}_secret_YrKJUKribcBjcG8HVhfZluoGH"
@@ -83,3 +93,86 @@ def test_mode_once_replays_it_too(cassette: Path, stripe: StandIn) -> None:
         assert confirm()["status"] == "succeeded"
     assert [call.source for call in session.calls()] == ["cassette"]
     assert len(stripe.received) == calls_before
+
+
+# -- credentials in what a failure prints: drift reports and call listings ----------------------------
+# Real recordings: spree registered Apple Pay domains with ``Authorization: Bearer <STRIPE_SECRET_KEY>``
+# on disk; reparty read SendGrid's v2 stats with ``api_key``/``api_user`` in the query.
+DOMAINS = CORPUS / "cassettes/stripe" / ("spree__spree_stripe__SpreeStripe_RegisterDomain--for_custom_domain--"
+                                         "when_tld_length_is_more_then_2--registers_the_Apple_Pay_domain_and_top_"
+                                         "level_domain_in_Stripe.yml")
+STATS = CORPUS / "cassettes/sendgrid/timdorr__reparty__sendgrid.yml"
+LIVE_KEY = "sk_live_51SuperSecretValue123"
+corpus = pytest.mark.skipif(not DOMAINS.is_file() or not STATS.is_file(), reason=f"needs the corpus at {CORPUS}")
+
+
+def domain_drift(headers: dict[str, str], **options: object) -> DriftReport:
+    """Register a domain spree never registered, sending ``headers``; the report of the miss."""
+    with pytest.raises(DriftError) as caught, warnings.catch_warnings():
+        warnings.simplefilter("ignore", UnusedInteractionsWarning)
+        with recorder.replay(DOMAINS, **options):
+            requests.post("https://api.stripe.com/v1/apple_pay/domains", data={"domain_name": "shop.example.org"},
+                          headers=headers)
+    return caught.value.report
+
+
+@corpus
+def test_a_matched_authorization_header_differs_in_the_report_without_its_value() -> None:
+    report = domain_drift({"Authorization": f"Bearer {LIVE_KEY}"}, match_headers=["Authorization"])
+    best = report.candidates[0]
+    assert [str(d) for d in best.differences] == [
+        "body.domain_name: recorded shop.store-with-apple-pay.com, sent shop.example.org",
+        "headers.authorization: recorded Bearer <secret>, sent Bearer <secret> "
+        "(the values differ; a credential's value is never shown)",
+    ]
+    # Neither the text nor the data on the exception holds the live key.
+    assert LIVE_KEY not in str(report) and LIVE_KEY not in repr(report)
+
+
+@corpus
+def test_a_credential_header_the_recording_lacks_is_named_without_its_value() -> None:
+    """X-Api-Key (the generic profile's) and a proxy's credentials, matched by a test that cares."""
+    report = domain_drift({"X-Api-Key": LIVE_KEY, "Proxy-Authorization": f"Basic {LIVE_KEY}"},
+                          match_headers=["X-Api-Key", "Proxy-Authorization"])
+    shown = [str(d) for d in report.candidates[0].differences]
+    assert "headers.x-api-key: not recorded, sent <secret>" in shown
+    assert "headers.proxy-authorization: not recorded, sent Basic <secret>" in shown
+    assert LIVE_KEY not in repr(report)
+
+
+@corpus
+def test_the_providers_own_credential_headers_are_masked_when_named() -> None:
+    """Stripe's profile adds Stripe-Signature, which no generic rule would recognise as a credential."""
+    rules = MatchRules.for_provider(load_registry().get("stripe"), MatchOptions(match_headers=("Stripe-Signature",)))
+    cassette = load_cassette(DOMAINS)
+    pool = [(str(DOMAINS), i, it, request_key(it.request, rules)) for i, it in enumerate(cassette.interactions)]
+    sent = Request("POST", "https://api.stripe.com/v1/apple_pay/domains",
+                   Headers([("Content-Type", ["application/x-www-form-urlencoded"]),
+                            ("Stripe-Signature", [f"t=1,v1={LIVE_KEY}"])]),
+                   Body(b"domain_name=store-with-apple-pay.com"))
+    [best, *_] = closest(sent, request_key(sent, rules), pool, rules, ("Stripe-Signature",))
+    assert [str(d) for d in best.differences] == ["headers.stripe-signature: not recorded, sent <secret>"]
+
+
+@corpus
+def test_a_failing_call_assertion_lists_the_call_with_its_query_key_masked() -> None:
+    """The live key matched the scrubbed recording (secrets by presence); the listing must not print it."""
+    with recorder.replay(STATS) as session:
+        requests.get("https://sendgrid.com/api/stats.get.json",
+                     params={"api_key": LIVE_KEY, "api_user": "me", "days": 7, "start_date": "2013-04-30"})
+    for failing in (lambda: session.assert_called(host="sendgrid.com", times=2),
+                    lambda: session.assert_body("$[0].delivered", "eq", 1, part="response", host="sendgrid.com")):
+        with pytest.raises(CallAssertionError) as failure:
+            failing()
+        assert LIVE_KEY not in str(failure.value)
+        assert ("GET https://sendgrid.com/api/stats.get.json?api_key=<secret>&api_user=<secret>&days=7"
+                "&start_date=2013-04-30 -> 200") in str(failure.value)
+    # Only printed text is masked: the call itself keeps what was sent, for assertions.
+    assert f"api_key={LIVE_KEY}" in session.calls()[0].url
+
+
+def test_a_printed_url_masks_a_password_and_the_generic_credential_parameters() -> None:
+    """A host no profile claims still gets the generic list (``token``, ``access_token``, ...)."""
+    assert (shown_uri(f"https://me:{LIVE_KEY}@api.unknown.test/v1/x?token={LIVE_KEY}&page=2")
+            == "https://me:<secret>@api.unknown.test/v1/x?token=<secret>&page=2")
+    assert shown_uri("https://api.unknown.test/v1/x?page=2&q=a%20b") == "https://api.unknown.test/v1/x?page=2&q=a%20b"

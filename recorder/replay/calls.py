@@ -9,12 +9,17 @@ reference's ``match``), then JSON-path checks run on its request or response bod
 ``recorder.replay.jsonpath`` for the operators). A check must hold on every matching call, and
 at least one call must match, except for ``doesNotExist``: when no matching call was made, the
 field does not exist either, so it holds (the reference: "if no matching HTTP call was observed
-during the step, a doesNotExist assertion passes").
+during the step, a doesNotExist assertion passes"). Filters include the response status
+(``status=201``: the reference's ``response.statusCode eq 201``).
+
+Listings are printed in CI logs, so a URL shows with its credential query values masked
+(``?api_key=<secret>``, recorder.replay.redact); ``Call.url`` itself keeps what was sent.
 """
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import PurePath
 from typing import Any, Literal, NoReturn
 from urllib.parse import urlsplit
@@ -22,14 +27,17 @@ from urllib.parse import urlsplit
 from recorder.cassette.headers import Headers
 from recorder.cassette.model import Body
 from recorder.errors import BadInput
+from recorder.providers import ProviderRegistry, build_registry
 from recorder.replay.jsonpath import Operator, check, validate
-from recorder.replay.matching import body_data
+from recorder.replay.matching import MatchRules, body_data
+from recorder.replay.redact import shown_uri
 
 Source = Literal["cassette", "mock", "network"]
 Part = Literal["request", "response"]
 __all__ = ["Call", "CallAssertionError", "CallLog", "Operator", "Part", "Source"]
 
 _LISTED = 20  # calls shown in a failure; a long session is summarised after that
+FILTERS = ("provider", "method", "host", "path", "url", "source", "status")
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,18 +80,39 @@ class Call:
         return data
 
     def is_form(self, part: Part) -> bool:
-        """Form bodies carry only strings, so equality compares an expected number by its spelling."""
+        """Form bodies carry only strings, so equality compares an expected number by its spelling.
+        An upload's fields (``multipart/form-data``) are strings too: Stripe's SDK sends
+        ``file_link_data[expires_at]=1900000000`` in one, and ``eq 1900000000`` must hold on it."""
         content_type = (self._part(part)[0].get("Content-Type") or "").lower()
-        return "x-www-form-urlencoded" in content_type and "json" not in content_type
+        if "json" in content_type:
+            return False
+        return "x-www-form-urlencoded" in content_type or content_type.startswith("multipart/form-data")
 
     def _part(self, part: Part) -> tuple[Headers, Body]:
         return (self.request_headers, self.request_body) if part == "request" else (self.response_headers,
                                                                                    self.response_body)
 
+    @property
+    def shown_url(self) -> str:
+        """The URL as a message prints it: the provider's (and the generic) credential parameters masked."""
+        return shown_uri(self.url, _printing_rules(self.provider))
+
     def __str__(self) -> str:
         """One line: what was asked, what came back, and which recording or mock answered."""
         answered = self.source if not self.origin else f"{self.source} {_short_origin(self.origin)}"
-        return f"{self.method} {self.url} -> {self.status} ({answered})"
+        return f"{self.method} {self.shown_url} -> {self.status} ({answered})"
+
+
+@lru_cache(maxsize=64)
+def _printing_rules(provider: str | None) -> MatchRules:
+    """The built-in profile's secret rules for ``provider`` (a call records only the profile's name).
+    A project's own profile is not known here: its names that the generic list lacks show as sent."""
+    return MatchRules.for_provider(_builtin_registry().find(provider) if provider else None)
+
+
+@lru_cache(maxsize=1)
+def _builtin_registry() -> ProviderRegistry:
+    return build_registry()
 
 
 class CallAssertionError(AssertionError):
@@ -135,29 +164,33 @@ class CallLog:
         return len(self._calls)
 
     def calls(self, *, provider: str | None = None, method: str | None = None, host: str | None = None,
-              path: str | None = None, url: str | None = None, source: Source | None = None) -> list[Call]:
+              path: str | None = None, url: str | None = None, source: Source | None = None,
+              status: int | None = None, **unknown: Any) -> list[Call]:
         """Calls matching every given filter; ``path`` may use ``*`` for one segment, ``url`` is
-        ``host[/path]`` as reference 000 writes it (``api.stripe.com/v1/charges``)."""
-        return [call for _, call in self._numbered(provider=provider, method=method, host=host, path=path, url=url,
-                                                   source=source)]
+        ``host[/path]`` as reference 000 writes it (``api.stripe.com/v1/charges``), ``status`` is the
+        response status code. An unknown filter is refused (a typo must not match everything)."""
+        filters = {"provider": provider, "method": method, "host": host, "path": path, "url": url,
+                   "source": source, "status": status, **unknown}
+        return [call for _, call in self._numbered(filters)]
 
-    def _numbered(self, *, provider: str | None = None, method: str | None = None, host: str | None = None,
-                  path: str | None = None, url: str | None = None,
-                  source: Source | None = None) -> list[tuple[int, Call]]:
-        """The matching calls with their place in the log, the number a failure listing shows."""
+    def _numbered(self, filters: dict[str, Any]) -> list[tuple[int, Call]]:
+        """The calls matching ``filters`` with their place in the log, the number a failure listing shows."""
+        _check_filters(filters)
+        provider, method, host, path, url, source, status = (filters.get(name) for name in FILTERS)
         return [(i, c) for i, c in enumerate(self._calls)
                 if (provider is None or c.provider == provider)
                 and (method is None or c.method == method.upper())
                 and (host is None or c.host == host.lower())
                 and (path is None or _path_matches(path, c.path))
                 and (url is None or _url_matches(url, c))
-                and (source is None or c.source == source)]
+                and (source is None or c.source == source)
+                and (status is None or c.status == status)]
 
     def assert_called(self, *, times: int | None = None, at_least: int | None = None, at_most: int | None = None,
                       **filters: Any) -> list[Call]:
         """The matching calls, if their number is as expected (no count given: at least one)."""
         _check_counts(times, at_least, at_most)
-        found = self.calls(**filters)
+        found = [call for _, call in self._numbered(filters)]
         problem = None
         if times is not None and len(found) != times:
             problem = f"expected {times} call(s)"
@@ -172,7 +205,7 @@ class CallLog:
         return found
 
     def assert_not_called(self, **filters: Any) -> None:
-        found = self.calls(**filters)
+        found = self._numbered(filters)
         if found:
             self._fail(f"expected no call matching {_describe(filters)}, got {len(found)}")
 
@@ -186,7 +219,7 @@ class CallLog:
         if part not in ("request", "response"):
             raise BadInput(None, f"part is 'request' or 'response', not {part!r}")
         name = validate(json_path, operator, value)
-        found = self._numbered(**filters)
+        found = self._numbered(filters)
         if not found:
             if name == "doesNotExist":
                 return
@@ -198,7 +231,7 @@ class CallLog:
         if failures:
             self._fail(f"{json_path} {_claim(name, value)} does not hold in the {part} body of "
                        f"{len(failures)} of {len(found)} call(s) matching {_describe(filters)}:\n"
-                       + "\n".join(f"  call {i} ({call.method} {call.url} -> {call.status}): {reason}"
+                       + "\n".join(f"  call {i} ({call.method} {call.shown_url} -> {call.status}): {reason}"
                                    for i, call, reason in failures))
 
     def _fail(self, message: str) -> NoReturn:
@@ -222,6 +255,17 @@ def _check_counts(times: int | None, at_least: int | None, at_most: int | None) 
         raise BadInput(None, f"at_least={at_least} and at_most={at_most}: no number of calls satisfies both")
     if times is not None and ((at_least is not None and times < at_least) or (at_most is not None and times > at_most)):
         raise BadInput(None, f"times={times} contradicts at_least={at_least}, at_most={at_most}")
+
+
+def _check_filters(filters: dict[str, Any]) -> None:
+    """A filter that does not exist (``stauts=``, reference 000's ``statusCode=``) or a status that is
+    not a number would make the question mean something else: a mistake in the test, said plainly."""
+    unknown = [name for name in filters if name not in FILTERS]
+    if unknown:
+        raise BadInput(None, f"unknown call filter(s) {', '.join(unknown)}; the filters are {', '.join(FILTERS)}")
+    status = filters.get("status")
+    if status is not None and (isinstance(status, bool) or not isinstance(status, int)):
+        raise BadInput(None, f"status={status!r}: a response status is a number, such as 201")
 
 
 def _claim(operator: Operator, value: Any) -> str:
