@@ -99,6 +99,8 @@ HOLDS_ON_THE_HAPPY_PATH = [
     ("request", SENDGRID, "$.personalizations", "contains", "buyer@example.com"),
     ("request", SENDGRID, "$['from'].email", "eq", "orders@shop.example.com"),
     ("request", SENDGRID, "$.content[-1].value", "contains", TRACKING),
+    ("request", SENDGRID, "$.content[-1:].value", "contains", TRACKING),
+    ("request", SENDGRID, "$..email", "eq", "buyer@example.com"),  # one of the addresses at any depth
     # "SMS receipt was sent"
     ("request", TWILIO, "$.To", "eq", "+15551234567"),
     ("request", TWILIO, "$.Body", "contains", TRACKING),
@@ -135,6 +137,7 @@ FAILS_ON_THE_HAPPY_PATH = [
     ("request", TWILIO, "$.Body", "contains", "tracking", f"found 'Order #11 has shipped. Tracking: {TRACKING}'"),
     ("request", SENDGRID, "$.personalizations[1].to", "exists", None,
      "no such field: $.personalizations has 1 element(s), no [1]"),
+    ("request", SENDGRID, "$..phone", "exists", None, "no such field: $ has no 'phone' at any depth"),
     ("request", SENDGRID, "$.subject.text", "exists", None,
      "no such field: $.subject is a string ('Order #11 confirmed'), not an object"),
     ("request", SENDGRID, "$.personalizations[0]", "contains", "email",
@@ -237,7 +240,7 @@ def test_form_values_equal_the_spelling_of_the_expected_value(path: str, expecte
 @pytest.mark.parametrize(("path", "operator", "value", "message"), [
     ("$.amount", "equals", 2498, "unknown operator 'equals'; use one of eq, ne, contains"),
     ("amount", "doesNotExist", None, "a JSON path starts with \\$"),
-    ("$..amount", "doesNotExist", None, "cannot read the JSON path at character 2"),
+    ("$.items[?(@.price > 1)]", "exists", None, "cannot read the JSON path at character 8"),
     ("$.amount", "gt", "a lot", "gt compares numbers; 'a lot' is not one"),
 ])
 def test_a_malformed_assertion_is_refused_before_any_call_is_read(declined: ReplaySession, path: str, operator: str,

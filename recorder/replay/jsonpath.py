@@ -1,7 +1,9 @@
 """JSON-path checks on a call's body: the small path language, and what each operator means.
 
 Paths: ``$`` (the whole body), ``$.a.b``, ``$.list[0]``, ``$.list[-1]``, ``$['odd key']``,
-``$["odd key"]``, and the wildcards ``$.list[*].x`` / ``$.object.*`` (every element or value).
+``$["odd key"]``, the wildcards ``$.list[*].x`` / ``$.object.*`` (every element or value),
+slices ``$.list[0:2]`` / ``$.list[-2:]``, and ``$..email`` (every ``email`` at any depth). Filter
+expressions (``[?(@.x == 1)]``) are not supported: a wildcard and ``contains`` say the same.
 
 Operators are reference 000's ``httpCall`` ones (``eq``, ``contains``, ``exists``,
 ``doesNotExist``) plus ``ne`` and the comparisons ``gt``, ``gte``, ``lt``, ``lte``; ``==``,
@@ -28,6 +30,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Literal
@@ -48,9 +51,19 @@ class _Wildcard:
 
 
 WILDCARD = _Wildcard()
-Step = str | int | _Wildcard
 
-_TOKEN = re.compile(r"\.([A-Za-z_$][\w$-]*)|\.(\*)|\[(-?\d+)\]|\[(\*)\]|\['([^']*)'\]|\[\"([^\"]*)\"\]")
+
+@dataclass(frozen=True, slots=True)
+class Descendant:
+    """``..name``: every value under the key ``name``, at any depth below the node."""
+
+    name: str
+
+
+Step = str | int | slice | _Wildcard | Descendant
+
+_TOKEN = re.compile(r"\.\.([A-Za-z_$][\w$-]*)|\.([A-Za-z_$][\w$-]*)|\.(\*)|\[(-?\d+)\]|\[(\*)\]"
+                    r"|\['([^']*)'\]|\[\"([^\"]*)\"\]|\[(-?\d*):(-?\d*)\]")
 _FORM_NUMBER = re.compile(r"-?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
 
@@ -88,12 +101,16 @@ def _tokens(path: str) -> tuple[tuple[Step, str], ...]:
         match = _TOKEN.match(path, position)
         if match is None:
             raise BadInput(path, f"cannot read the JSON path at character {position + 1}")
-        name, dot_star, index, star, quoted, dquoted = match.groups()
+        descendant, name, dot_star, index, star, quoted, dquoted, start, stop = match.groups()
         step: Step
-        if dot_star is not None or star is not None:
+        if descendant is not None:
+            step = Descendant(descendant)
+        elif dot_star is not None or star is not None:
             step = WILDCARD
         elif index is not None:
             step = int(index)
+        elif start is not None:
+            step = slice(int(start) if start else None, int(stop) if stop else None)
         else:
             step = next(s for s in (name, quoted, dquoted) if s is not None)
         tokens.append((step, match.group(0)))
@@ -104,9 +121,27 @@ def _tokens(path: str) -> tuple[tuple[Step, str], ...]:
 def _children(node: Any, step: Step) -> list[Any]:
     if step is WILDCARD:
         return list(node.values()) if isinstance(node, dict) else list(node) if isinstance(node, list) else []
+    if isinstance(step, Descendant):
+        return _descendants(node, step.name)
+    if isinstance(step, slice):
+        return node[step] if isinstance(node, list) else []
     if isinstance(step, int):
         return [node[step]] if isinstance(node, list) and -len(node) <= step < len(node) else []
     return [node[step]] if isinstance(node, dict) and step in node else []
+
+
+def _descendants(node: Any, name: str) -> list[Any]:
+    found: list[Any] = []
+    stack = [node]
+    while stack:  # depth first, in document order
+        current = stack.pop()
+        if isinstance(current, dict):
+            if name in current:
+                found.append(current[name])
+            stack.extend(reversed(list(current.values())))
+        elif isinstance(current, list):
+            stack.extend(reversed(current))
+    return found
 
 
 def select(data: Any, path: str) -> list[Any]:
@@ -141,7 +176,11 @@ def _why_nothing(node: Any, step: Step) -> str:
         return f"has {len(node)} element(s), no [{step}]"
     if step is WILDCARD and isinstance(node, (dict, list)):
         return "is empty"
-    wanted = "a list" if isinstance(step, int) else "an object"
+    if isinstance(step, Descendant):
+        return f"has no {step.name!r} at any depth"
+    if isinstance(step, slice) and isinstance(node, list):
+        return f"has {len(node)} element(s), none in [{step.start or ''}:{step.stop or ''}]"
+    wanted = "a list" if isinstance(step, (int, slice)) else "an object"
     return f"is {kind(node)} ({show(node)}), not {wanted}"
 
 
