@@ -100,21 +100,44 @@ def _recorder_table(data: dict[str, Any], pyproject: Path) -> dict[str, Any]:
     return table
 
 
-# recorder.replay's keywords a project may default; the pytest plugin layers marker and command line on top.
-_REPLAY_KEYS = {"strict", "ignore_fields", "match_headers", "allow_repeats", "mocks", "mode", "target"}
+# recorder.replay's keywords a project may default; the pytest plugin layers marker and command line
+# on top, and checks a marker's keywords by the same table. Each: (check, what it expects). Booleans
+# must be booleans: ``strict = "false"`` is a non-empty string, which Python would read as true.
+MODE_NAMES = ("replay", "once", "new", "all", "record", "off")
+
+
+def _strings(value: Any) -> bool:
+    items = [value] if isinstance(value, (str, Path)) else value
+    return isinstance(items, (list, tuple)) and all(isinstance(i, (str, Path)) for i in items)
+
+
+REPLAY_OPTIONS: dict[str, tuple[Any, str]] = {
+    "strict": (lambda v: isinstance(v, bool), "true or false"),
+    "allow_repeats": (lambda v: isinstance(v, bool), "true or false"),
+    "ignore_fields": (_strings, "a field path or a list of them"),
+    "match_headers": (_strings, "a header name or a list of them"),
+    "mocks": (_strings, "a mock file name or path, or a list of them"),
+    "mode": (lambda v: v in MODE_NAMES, f"a mode name ({', '.join(MODE_NAMES)})"),
+    "target": (_strings, '"URL" or "PROVIDER=URL", or a list of them'),
+}
+
+
+def replay_option_problem(key: str, value: Any) -> str | None:
+    """What is wrong with ``key = value`` as a replay option (None: nothing)."""
+    known = REPLAY_OPTIONS.get(key)
+    if known is None:
+        return f"unknown key (expected one of {', '.join(sorted(REPLAY_OPTIONS))})"
+    check, expected = known
+    return None if check(value) else f"expected {expected}, not {value!r}"
 
 
 def _replay_defaults(value: Any, pyproject: Path | None) -> dict[str, Any]:
     """``[tool.recorder.replay]``, checked here so a typo names its key instead of failing in every test."""
-    if not isinstance(value, dict) or set(value) - _REPLAY_KEYS:
-        bad = sorted(set(value) - _REPLAY_KEYS) if isinstance(value, dict) else []
-        raise BadInput(pyproject, f"expected a table with keys {', '.join(sorted(_REPLAY_KEYS))}",
-                       place="tool.recorder.replay" + (f".{bad[0]}" if bad else ""))
-    if "mode" in value and not isinstance(value["mode"], str):
-        raise BadInput(pyproject, "expected a mode name (replay, once, new, all, record, off)",
-                       place="tool.recorder.replay.mode")
-    target = value.get("target", [])
-    if not (isinstance(target, str) or (isinstance(target, list) and all(isinstance(t, str) for t in target))):
-        raise BadInput(pyproject, 'expected "URL" or "PROVIDER=URL", or a list of them',
-                       place="tool.recorder.replay.target")
+    if not isinstance(value, dict):
+        raise BadInput(pyproject, f"expected a table with keys {', '.join(sorted(REPLAY_OPTIONS))}",
+                       place="tool.recorder.replay")
+    for key, item in value.items():
+        problem = replay_option_problem(key, item)
+        if problem is not None:
+            raise BadInput(pyproject, problem, place=f"tool.recorder.replay.{key}")
     return dict(value)

@@ -116,8 +116,7 @@ def test_once_records_the_missing_marker_cassette_then_only_replays_it(project: 
     first.assert_outcomes(passed=1)  # the fixture is the session in a record mode: assert_called worked
     assert recorded(project, "stripe/checkout") == ["POST /v1/charges amount=2498"]
     assert not (project.path / "cassettes/stripe/test_suite").exists()  # no per-test cassette beside it
-    first.stdout.fnmatch_lines(["replayed 1 test(s) from 1 cassette(s); misses: 0; unused interactions: 0; "
-                                "wrote 1 cassette(s)"])
+    first.stdout.fnmatch_lines(["recorded 1 test(s) into 1 cassette(s); misses: 0; unused interactions: 0"])
 
     run(project, "--recorder-mode=once", f"--recorder-target={stripe.url}").assert_outcomes(passed=1)
     run(project).assert_outcomes(passed=1)

@@ -17,7 +17,8 @@ from standin import StandIn, json_reply
 
 import recorder
 from recorder.errors import BadInput
-from recorder.record import NetworkBlocked, UnmatchedRequest
+from recorder.record import NetworkBlocked
+from recorder.replay import DriftError, UnusedInteractions, UnusedInteractionsWarning
 
 URL = "https://api.stripe.com/v1/charges"
 KEY = "sk_test_" + "Q" * 24
@@ -62,10 +63,12 @@ def test_once_records_a_missing_cassette_then_only_replays_it(stripe: StandIn, c
     assert stripe.received[0].headers["Authorization"] == f"Bearer {KEY}"  # the sandbox got the key...
     assert KEY not in cassette.read_text() and "2498" in cassette.read_text()  # ...the cassette did not
 
-    with pytest.raises(UnmatchedRequest, match="mode 'once' records only a cassette that does not exist"):
+    # The cassette exists: once records nothing and replays it exactly as mode replay does.
+    with pytest.raises(DriftError, match=r"body\.amount: recorded 2498, sent 100") as missed:
         with recorder.replay(cassette, mode="once", target=stripe.url) as again:
             assert charge(2498)["amount"] == 2498
             charge(100)
+    assert missed.value.report.candidates  # the closest recording, as data
     assert [c.source for c in again.calls()] == ["cassette"]
     assert len(stripe.received) == 1 and recorded_amounts(cassette) == ["amount=2498&currency=usd"]
 
@@ -82,6 +85,22 @@ def test_new_replays_what_is_recorded_and_records_the_rest(stripe: StandIn, cass
     with recorder.replay(cassette) as replayed:  # and plain replay now has both
         assert charge(100)["amount"] == 100 and charge(2498)["amount"] == 2498
     assert [c.source for c in replayed.calls()] == ["cassette", "cassette"]
+
+
+@pytest.mark.parametrize("mode", ["once", "new"])
+def test_once_and_new_report_recorded_interactions_never_played_as_replay_does(stripe: StandIn, cassette: Path,
+                                                                               mode: str) -> None:
+    """Given a cassette of two charges, a block that plays one: a warning, or with strict=True a failure."""
+    with recorder.replay(cassette, mode="once", target=stripe.url):
+        charge(2498), charge(100)
+    with pytest.warns(UnusedInteractionsWarning, match=r"1 recorded interaction\(s\) never played"):
+        with recorder.replay(cassette, mode=mode, target=stripe.url) as session:
+            charge(2498)
+    assert [str(u).split(" interaction ")[1] for u in session.unused] == ["1: POST https://api.stripe.com/v1/charges"]
+    with pytest.raises(UnusedInteractions, match="never played"):
+        with recorder.replay(cassette, mode=mode, strict=True, target=stripe.url):
+            charge(2498)
+    assert len(stripe.received) == 2  # nothing went out after the recording
 
 
 @pytest.mark.parametrize("mode", ["all", "record"])

@@ -47,6 +47,13 @@ class RecordConfig:
     targets: dict[str, Upstream] = field(default_factory=dict)  # provider name (or "*") -> stand-in
     block_network: bool = False
     paths: dict[str, Path] = field(default_factory=dict)  # provider name -> a cassette named outright
+    #: Providers whose cassette this run already wrote (an earlier test sharing it, another xdist
+    #: worker): recorded as ``new`` whatever ``mode`` says, so that work is appended to, never
+    #: dropped (``all``) or refused (``once``), and its calls are not "unused" by the next test.
+    appending: frozenset[str] = frozenset()
+
+    def mode_for(self, provider: Provider) -> RecordMode:
+        return RecordMode.NEW if provider.name in self.appending else self.mode
 
     def cassette_path(self, provider: Provider) -> Path:
         named = self.paths.get(provider.name)
@@ -62,6 +69,7 @@ class _Track:
 
     provider: Provider
     path: Path
+    mode: RecordMode  # the session's, or NEW for a cassette this run already wrote (RecordConfig.appending)
     existed: bool
     recording: bool
     loaded: list[Interaction]
@@ -183,12 +191,25 @@ class RecordSession:
         return self._track(provider, path, path.is_file(), _stamp(path))
 
     def _track(self, provider: Provider, path: Path, existed: bool, stamp: tuple[int, int] | None) -> _Track:
+        mode = self.config.mode_for(provider)
         loaded: list[Interaction] = []
-        if existed and self.config.mode.replays() and path.is_file():
-            loaded = load_cassette(path).interactions
+        if existed and mode.replays() and path.is_file():
+            loaded = load_cassette(path, registry=self.registry).interactions
         rules = MatchRules.for_provider(provider)  # as replay keys them: scrubbed secrets still match
         index = ReplayIndex.build(loaded, options=rules.options, rules_for=lambda _: rules)
-        return _Track(provider, path, existed, self.config.mode.records(existed), loaded, index, stamp, rules)
+        return _Track(provider, path, mode, existed, mode.records(existed), loaded, index, stamp, rules)
+
+    def unplayed(self) -> list[tuple[Path, int, Interaction]]:
+        """Interactions loaded to replay (mode ``new``, ``once``) that no call played: stale, as in
+        replay. A cassette this run already wrote is left out: its calls are another test's."""
+        return [(track.path, position, track.loaded[position])
+                for name, track in self._tracks.items() if name not in self.config.appending
+                for position in track.index.unplayed()]
+
+    @property
+    def replayed_from(self) -> list[Path]:
+        """The cassettes this session loaded calls from to replay them."""
+        return [track.path for track in self._tracks.values() if track.loaded]
 
     # -- CallHandler ---------------------------------------------------------------------------
     def stays_offline(self, url: str) -> bool:
@@ -219,7 +240,7 @@ class RecordSession:
         provider = self.registry.for_host(urlsplit(request.uri).hostname or "")
         assert provider is not None  # decide() answered ANSWER only for a selected provider
         track = self._tracks[provider.name]
-        if self.config.mode.replays() and track.loaded:
+        if track.mode.replays() and track.loaded:
             key = request_key(request, track.rules)
             position = track.index.take(key)
             if position is not None:
@@ -237,7 +258,7 @@ class RecordSession:
     def _unmatched_message(self, request: Request, track: _Track) -> str:
         why = {RecordMode.ONCE: "mode 'once' records only a cassette that does not exist yet; "
                                 "use --mode new to add calls",
-               RecordMode.NONE: "mode 'none' never records"}.get(self.config.mode, "")
+               RecordMode.NONE: "mode 'none' never records"}.get(track.mode, "")
         return f"{request.method} {request.uri} is not recorded in {track.path} ({why})"
 
     # -- writing ---------------------------------------------------------------------------------
@@ -254,8 +275,8 @@ class RecordSession:
         same cassette since we opened it (xdist, a program that forks): keep its work."""
         changed = track.path.is_file() and _stamp(track.path) != track.loaded_stamp
         if changed:
-            return load_cassette(track.path).interactions
-        if self.config.mode is RecordMode.ALL:
+            return load_cassette(track.path, registry=self.registry).interactions
+        if track.mode is RecordMode.ALL:
             return []
         return list(track.loaded) if track.existed else []
 

@@ -1,4 +1,9 @@
-"""``recorder.replay(...)``: the one call a test suite needs, as a context manager or a decorator."""
+"""``recorder.replay(...)``: the one call a test suite needs, as a context manager or a decorator.
+
+``recorder.replay`` reads the project (cassettes and mocks folders, provider options) from the
+nearest pyproject.toml above the current folder. The pytest plugin calls ``replay_in`` with the
+project of pytest's rootdir instead, so a suite behaves the same from whatever folder it is run.
+"""
 from __future__ import annotations
 
 import contextlib
@@ -8,8 +13,9 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from recorder.config import load_project_config
+from recorder.config import ProjectConfig, load_project_config
 from recorder.errors import BadInput
+from recorder.providers import ProviderRegistry
 from recorder.replay.matching import MatchOptions
 from recorder.replay.mocks import find_mock_files
 from recorder.replay.recording import RECORD_MODES, cassette_targets
@@ -26,13 +32,14 @@ class Replay(contextlib.ContextDecorator):
     calls would go to the real network.
     """
 
-    def __init__(self, config: ReplayConfig | None, mode: str) -> None:
+    def __init__(self, config: ReplayConfig | None, mode: str, registry: ProviderRegistry | None = None) -> None:
         self._config = config
         self._mode = mode
+        self._registry = registry  # None: the current folder's project's providers, read on entry
         self._stack: list[ReplaySession | None] = []
 
     def __enter__(self) -> ReplaySession | None:
-        session = ReplaySession(self._config) if self._config is not None else None
+        session = ReplaySession(self._config, self._registry) if self._config is not None else None
         if session is not None:
             session.__enter__()
         self._stack.append(session)
@@ -68,12 +75,28 @@ def replay(cassettes: str | Path | Iterable[str | Path] = (), *, mocks: Iterable
     that does; ``new`` replays what is recorded and records the rest; ``all`` re-records. While
     recording, ``target`` ("URL", or "stripe=URL") sends provider calls to a stand-in; mock files
     still answer for their endpoints. ``off`` switches interception off entirely.
+
+    A mode that records leaves alone a cassette it has nothing to record into: ``once`` on a
+    cassette that exists is plain replay (drift report on a miss, unused interactions, ``strict``).
+    ``new`` reports as unused, like replay, the recorded interactions the block never played.
     """
+    return replay_in(load_project_config(), None, cassettes, mocks=mocks, mode=mode, strict=strict,
+                     ignore_fields=ignore_fields, match_headers=match_headers, allow_repeats=allow_repeats,
+                     target=target)
+
+
+def replay_in(project: ProjectConfig, registry: ProviderRegistry | None,
+              cassettes: str | Path | Iterable[str | Path] = (), *, mocks: Iterable[str | Path] = (),
+              mode: str = "replay", strict: bool = False, ignore_fields: Iterable[str] = (),
+              match_headers: Iterable[str] = (), allow_repeats: bool = False, target: str | Iterable[str] = (),
+              appending: Iterable[Path] = ()) -> Replay:
+    """``replay`` within a given project (its folders) and provider registry: the pytest plugin's
+    entry, which reads both once from pytest's rootdir. ``appending``: in a record mode, the
+    cassettes this run already wrote (another test sharing them): recorded as ``new``."""
     if mode not in MODES:
         raise BadInput("mode", f"unknown replay mode {mode!r} ({', '.join(MODES)})")
     if mode == "off":
         return Replay(None, mode)
-    project = load_project_config()
     items = [cassettes] if isinstance(cassettes, (str, Path)) else list(cassettes)
     record = RECORD_MODES.get(mode)
     if record is None:
@@ -87,5 +110,5 @@ def replay(cassettes: str | Path | Iterable[str | Path] = (), *, mocks: Iterable
     config = ReplayConfig(cassettes=cassette_paths, mocks=mock_paths, strict=strict,
                           match=MatchOptions(tuple(ignore_fields), tuple(match_headers), allow_repeats),
                           record=record, targets=(target,) if isinstance(target, str) else tuple(target),
-                          cassette_dir=project.cassettes)
-    return Replay(config, mode)
+                          cassette_dir=project.cassettes, appending=tuple(appending))
+    return Replay(config, mode, registry)

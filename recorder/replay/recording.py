@@ -40,11 +40,12 @@ def cassette_targets(items: Iterable[str | Path], folder: Path) -> tuple[Path, .
 
 
 def recording_session(cassettes: Sequence[Path], mode: RecordMode, targets: Sequence[str],
-                      registry: ProviderRegistry, folder: Path) -> RecordSession:
+                      registry: ProviderRegistry, folder: Path, appending: Iterable[Path] = ()) -> RecordSession:
     """A RecordSession writing each provider's calls into the cassette named for it.
 
     Hosts of providers not being recorded are blocked, as in replay: a test records the calls it
-    names and no others (loopback, the app's own servers, still passes)."""
+    names and no others (loopback, the app's own servers, still passes). ``appending``: the
+    cassettes among them this run already wrote, recorded as ``new`` (``RecordConfig.appending``)."""
     if not cassettes:
         raise BadInput("cassettes", f"mode {mode.value!r} records into a cassette: name at least one")
     paths: dict[str, Path] = {}
@@ -55,8 +56,13 @@ def recording_session(cassettes: Sequence[Path], mode: RecordMode, targets: Sequ
                                  "one cassette per provider")
         paths[provider.name] = path
     providers = tuple(registry.get(name) for name in paths)
+    added = set(appending)
+    # A suite-wide "stripe=URL" must not break a block that records only Twilio (or replays Stripe).
+    known = parse_targets(targets, [p for p in registry if p.name != GENERIC])
     config = RecordConfig(providers=providers, cassette_dir=folder, name="", mode=mode,
-                          targets=parse_targets(targets, providers), block_network=True, paths=paths)
+                          targets={name: url for name, url in known.items() if name == "*" or name in paths},
+                          block_network=True, paths=paths,
+                          appending=frozenset(name for name, path in paths.items() if path in added))
     return RecordSession(config, registry)
 
 

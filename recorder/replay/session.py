@@ -4,6 +4,12 @@ Lookups are constant-time (the index is built once, when the session opens). A r
 recording fails with a drift report. Mock files win over cassettes for the endpoints they name.
 At the end, interactions never played are reported: a cassette nobody uses any more is stale.
 
+In a record mode the cassettes being recorded belong to a RecordSession. Mode ``once`` on a
+cassette that exists records nothing, so that cassette is replayed here exactly as in mode
+``replay`` (drift report on a miss, unused interactions, ``strict``); only missing ones are
+recorded. In mode ``new`` the interactions loaded and never played are reported as unused too,
+except in a cassette this run already wrote (``ReplayConfig.appending``): those are other tests'.
+
 Match options come from two layers: the provider profile's (``ignore_fields``, ``match_headers``)
 with the session's added. They are resolved once per recorded host, when the session opens, so a
 live request pays one dict lookup for them, and recorded and live requests to one host are
@@ -49,6 +55,7 @@ class ReplayConfig:
     record: RecordMode | None = None  # a record mode: provider calls go through a RecordSession
     targets: tuple[str, ...] = ()     # record modes: where provider calls really go ("URL", "stripe=URL")
     cassette_dir: Path = Path("cassettes")
+    appending: tuple[Path, ...] = ()  # record modes: cassettes this run already wrote, recorded as "new"
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,12 +82,19 @@ class ReplaySession:
         self.log = CallLog()
         self._interactions: list[Interaction] = []
         self._sources: list[tuple[str, int]] = []  # per interaction: (cassette file, index in it)
-        # In a record mode the RecordSession owns the cassettes (its own index, its own writes).
+        # In a record mode the RecordSession owns the cassettes it records (its own index, its own
+        # writes); the ones it would only replay are replayed here.
+        replayed = config.cassettes
         if recording is None and config.record is not None:
-            recording = recording_session(config.cassettes, config.record, config.targets, self.registry,
-                                          config.cassette_dir)
+            replayed = tuple(p for p in config.cassettes if config.record is RecordMode.ONCE
+                             and p not in config.appending and p.is_file())
+            recorded = tuple(p for p in config.cassettes if p not in replayed)
+            if recorded:
+                recording = recording_session(recorded, config.record, config.targets, self.registry,
+                                              config.cassette_dir, config.appending)
         self._recording = recording
-        for path in config.cassettes if self._recording is None else ():
+        self.replayed_from = replayed  # the cassettes this session's own index plays (not the recorded ones)
+        for path in replayed:
             cassette = load_cassette(path, registry=self.registry)
             for position, interaction in enumerate(cassette.interactions):
                 self._interactions.append(interaction)
@@ -125,6 +139,9 @@ class ReplaySession:
             self._intercept = None
         self.unused = [Unused(*self._sources[i], self._interactions[i].request.method,
                               self._interactions[i].request.uri) for i in self._index.unplayed()]
+        if self._recording is not None:
+            self.unused += [Unused(str(path), position, i.request.method, i.request.uri)
+                            for path, position, i in self._recording.unplayed()]
         if self.failures and not _already_raised(exc, self.failures):
             raise self.failures[0]
         if self.unused and exc_type is None:
@@ -182,7 +199,8 @@ class ReplaySession:
             self._log(request, response, provider.name if provider else None, "mock", str(mock.source))
             hold(mock.delay_ms / 1000)
             return response
-        if self._recording is not None and self._recording.decide(request) is Decision.ANSWER:
+        if (self._recording is not None and url.host not in self._by_host
+                and self._recording.decide(request) is Decision.ANSWER):
             return self._record(request, provider.name if provider else None)
         rules = self._rules_by_host.get(url.host) or self._rules_for(provider)
         key = request_key(request, rules)
@@ -201,6 +219,11 @@ class ReplaySession:
     def written(self) -> list[WrittenCassette]:
         """Record modes: the cassettes written when the session closed."""
         return self._recording.written if self._recording is not None else []
+
+    @property
+    def played_cassettes(self) -> list[Path]:
+        """Every cassette this session loaded to replay from, its own and its recording's."""
+        return [*self.replayed_from, *(self._recording.replayed_from if self._recording is not None else ())]
 
     # -- helpers ---------------------------------------------------------------------------------
     def _record(self, request: Request, provider: str | None) -> Response:
