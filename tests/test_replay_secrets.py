@@ -22,6 +22,7 @@ from recorder.cassette import load_cassette
 from recorder.cassette.headers import Headers
 from recorder.cassette.model import Body, Request
 from recorder.providers import load_registry
+from recorder.record import NetworkBlocked
 from recorder.replay import CallAssertionError, DriftError, DriftReport, UnusedInteractionsWarning
 from recorder.replay.drift import closest, shown_uri
 from recorder.replay.matching import MatchOptions, MatchRules, request_key
@@ -89,8 +90,9 @@ def test_the_secret_still_has_to_be_there(cassette: Path) -> None:
 def test_mode_once_replays_it_too(cassette: Path, stripe: StandIn) -> None:
     """A record mode that finds the cassette replays it with the same rules as plain replay."""
     calls_before = len(stripe.received)
-    with recorder.replay(cassette, mode="once", target=stripe.url) as session:
-        assert confirm()["status"] == "succeeded"
+    with pytest.warns(UnusedInteractionsWarning, match="1 recorded interaction"):  # the retrieve: once is replay
+        with recorder.replay(cassette, mode="once", target=stripe.url) as session:
+            assert confirm()["status"] == "succeeded"
     assert [call.source for call in session.calls()] == ["cassette"]
     assert len(stripe.received) == calls_before
 
@@ -176,3 +178,15 @@ def test_a_printed_url_masks_a_password_and_the_generic_credential_parameters() 
     assert (shown_uri(f"https://me:{LIVE_KEY}@api.unknown.test/v1/x?token={LIVE_KEY}&page=2")
             == "https://me:<secret>@api.unknown.test/v1/x?token=<secret>&page=2")
     assert shown_uri("https://api.unknown.test/v1/x?page=2&q=a%20b") == "https://api.unknown.test/v1/x?page=2&q=a%20b"
+
+
+@corpus
+def test_the_blocked_host_message_masks_the_key_the_code_sent_in_the_query() -> None:
+    authorize = CORPUS / "cassettes/stripe/saleor__saleor__test_stripe--test_authorize.yaml"
+    live = "SG.live-key-never-printed"
+    with pytest.raises(NetworkBlocked) as caught, warnings.catch_warnings():
+        warnings.simplefilter("ignore", UnusedInteractionsWarning)
+        with recorder.replay(authorize):
+            requests.get("https://api.sendgrid.com/v3/templates", params={"api_key": live})
+    assert "GET https://api.sendgrid.com/v3/templates?api_key=<secret> goes to api.sendgrid.com" in str(caught.value)
+    assert live not in str(caught.value)

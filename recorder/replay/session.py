@@ -181,7 +181,8 @@ class ReplaySession:
 
     def blocked_message(self, request: Request) -> str:
         host = urlsplit(request.uri).hostname
-        message = (f"replay never touches the network: {request.method} {request.uri} goes to {host}, "
+        shown = shown_uri(request.uri, self._rules_for(self.registry.for_host(host or "")))
+        message = (f"replay never touches the network: {request.method} {shown} goes to {host}, "
                    f"which no cassette or mock covers ({self._searched()})")
         self.failures.append(NetworkBlocked(message))
         return message
@@ -248,12 +249,13 @@ class ReplaySession:
         """Why ``request`` has no answer: its recordings are used up, or the closest ones differ."""
         played = self._index.recorded(key)
         already = tuple(Candidate(*self._sources[i], self._interactions[i].request.method,
-                                  self._interactions[i].request.uri, ()) for i in played)
+                                  shown_uri(self._interactions[i].request.uri, rules), ()) for i in played)
         candidates: tuple[Candidate, ...] = ()
         if not played:
             pool = [(*self._sources[i], self._interactions[i], self._index.keys[i])
                     for i in self._by_host.get(url.host, ())]
-            candidates = closest(request, key, pool, rules)
+            provider = self.registry.for_host(url.host)
+            candidates = closest(request, key, pool, rules, provider.secrets.headers if provider else ())
         mocks = near_mocks(self._mocks.for_url(url), request.method, _path(request)) if self._mocks else ()
         return DriftReport(request.method, shown_uri(request.uri, rules), candidates, self._searched_list(),
                            already, mocks)
