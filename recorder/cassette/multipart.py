@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -83,40 +83,47 @@ def parts(body: bytes, boundary: bytes) -> Iterator[Part]:
         pos = following + 1
 
 
-def decode_multipart(body: bytes) -> dict[str, Any] | None:
-    """The body as data, as a form's would be: bracketed names nest (``metadata[order_id]``), a
-    repeated name lists its values, and a file part is ``{"filename", "content_type",
-    "content"}``; None when the body is not multipart.
+@dataclass(frozen=True, slots=True)
+class FilePart:
+    """A file part while fields nest: a leaf, so a repeated file name lists both files."""
 
-    Text values are compared as text; a binary file's content as its sha256 and size, so a
-    drift report can say that the file differs without printing it.
+    filename: str
+    content_type: str
+    raw: bytes
+
+
+def file_data(file: FilePart) -> dict[str, str]:
+    """A file as matching compares it: filename, content type, and text content, or a binary
+    file's sha256 and size (a drift report can say the file differs without printing it)."""
+    return {"filename": file.filename, "content_type": file.content_type, "content": _content(file.raw)}
+
+
+def decode_multipart(body: bytes, file_as: Callable[[FilePart], Any] = file_data) -> dict[str, Any] | None:
+    """The body as data, as a form's would be: bracketed names nest (``metadata[order_id]``), a
+    repeated name lists its values, and a file part is what ``file_as`` makes of it (by default
+    :func:`file_data`; a contract check wants only that a file is there); None when the body is
+    not multipart.
+
+    Text values are compared as text; a binary one as its sha256 and size.
     """
     boundary = sniffed_boundary(body)
     if boundary is None:
         return None
     pairs: list[tuple[str, Any]] = []
     for part in parts(body, boundary):
-        value = _content(body[part.start:part.end])
-        pairs.append((part.name, value if part.filename is None else _File(part.filename, part.content_type, value)))
-    return _files_as_data(nest(pairs))
+        raw = body[part.start:part.end]
+        pairs.append((part.name, _content(raw) if part.filename is None
+                      else FilePart(part.filename, part.content_type, raw)))
+    return _files_as(nest(pairs), file_as)
 
 
-@dataclass(frozen=True, slots=True)
-class _File:
-    """A file part while fields nest: a leaf, so a repeated file name lists both files."""
-
-    filename: str
-    content_type: str
-    content: str
-
-
-def _files_as_data(node: Any) -> Any:
-    if isinstance(node, _File):
-        return {"filename": node.filename, "content_type": node.content_type, "content": node.content}
+def _files_as(node: Any, file_as: Callable[[FilePart], Any]) -> Any:
+    if isinstance(node, FilePart):
+        return file_as(node)
     if isinstance(node, dict):
-        return {key: _files_as_data(value) for key, value in node.items()}
+        return {key: _files_as(value, file_as) for key, value in node.items()}
     if isinstance(node, list):
-        return [_files_as_data(value) for value in node]
+        return [_files_as(value, file_as) for value in node]
     return node
 
 

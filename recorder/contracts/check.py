@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import orjson
 
 from recorder.cassette.forms import decode_form
+from recorder.cassette.multipart import FilePart, decode_multipart
 from recorder.cassette.model import Request, Response
 from recorder.contracts.coerce import coerce, make_resolver, split_array
 from recorder.contracts.prepare import Operation, PreparedSpec
@@ -25,6 +26,10 @@ from recorder.errors import BadInput
 from recorder.secrets.patterns import has_marker, is_auth_name, strip_tokens
 
 FORM = "application/x-www-form-urlencoded"
+MULTIPART = "multipart/form-data"
+# Bodies of named fields whose values are all strings on the wire: decoded with nested keys, then
+# typed by the schema (``coerce``). An upload's text fields are spelled exactly like a form's.
+_FIELD_BODIES = (FORM, MULTIPART)
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,12 +152,12 @@ class SpecChecker:
                 problems.append(Problem("request", f"/query/{_escape(name)}", "unknown-parameter",
                                         f"query parameter {name!r} is not documented for this operation",
                                         "warning", expected="absent", actual=query[name]))
-        if body_spec is not None and request.body and (media == FORM or _is_json(media or "")):
+        if body_spec is not None and request.body and (media in _FIELD_BODIES or _is_json(media or "")):
             body, error = _decode_body(request.body.decoded, media)
             if error:
                 problems.append(Problem("request", "/body", "invalid-body", error))
             else:
-                value["body"] = coerce(body, body_spec["schema"], self.resolve) if media == FORM else body
+                value["body"] = coerce(body, body_spec["schema"], self.resolve) if media in _FIELD_BODIES else body
         problems.extend(_problems("request", self._violations(key, value)))
         return problems
 
@@ -270,6 +275,11 @@ def _pick_media(content: dict[str, Any], media: str | None) -> str | None:
 
 
 def _decode_body(raw: bytes, media: str | None) -> tuple[Any, str | None]:
+    if media == MULTIPART:
+        fields = decode_multipart(raw, file_as=_file_present)
+        if fields is None:
+            return None, "body is not multipart/form-data (it does not open with a --boundary line)"
+        return fields, None
     if media != FORM:
         try:
             return orjson.loads(raw), None  # 3-4x the stdlib's speed: a 188 KB GitHub list parses in 0.4 ms, not 1.3
@@ -285,3 +295,12 @@ def _decode_body(raw: bytes, media: str | None) -> tuple[Any, str | None]:
         return json.loads(text), None
     except ValueError as exc:
         return None, f"body is not valid JSON ({exc.msg} at char {exc.pos})"
+
+
+def _file_present(file: FilePart) -> str:
+    """A file part as its schema sees it: a ``format: binary`` string that is there, whatever its
+    bytes. The stand-in names size and type (what a finding about it should show) but not the
+    filename: a name like ``example.pdf`` reads as a scrubbed placeholder to :func:`_problems`,
+    which would then hide a finding about the part (a file sent under an undocumented name)."""
+    kind = f", {file.content_type}" if file.content_type else ""
+    return f"file of {len(file.raw)} bytes{kind}"

@@ -12,7 +12,11 @@ session needs live on the client's side of the stub, so a thin wrapper goes *aro
 - for aiohttp, whether the body came as ``json=`` (aiohttp's stub passes a dict either way, and
   a flat ``json=`` dict looks exactly like a ``data=`` form);
 - for aiohttp, the session's default ``auth``, which the stub does not apply (the wrapper passes
-  it on as the call's own, as aiohttp would).
+  it on as the call's own, as aiohttp would);
+- for aiohttp, the bytes of a form it would encode itself (a ``FormData``, or a ``data=`` dict
+  holding a file): the stub hands the cassette the unencoded object, and a multipart writer can
+  only be read asynchronously, which the cassette protocol is not. The wrapper encodes it with
+  aiohttp's own writer and sends those bytes, under that Content-Type, instead.
 
 Async delays are awaited here, after the stub returns, so a slow mock never blocks the loop.
 """
@@ -23,8 +27,10 @@ import contextlib
 import contextvars
 import functools
 import http.client
+import io
 import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 from unittest import mock
 
@@ -127,6 +133,7 @@ def _aiohttp_request(inner: Callable[..., Any]) -> Callable[..., Any]:
         timeout, socket_read = _aiohttp_timeout(session, kwargs.get("timeout", _NOT_GIVEN))
         url = _absolute_url(session, url)
         kwargs = _with_session_auth(session, url, kwargs)
+        kwargs = await _with_form_encoded(session, kwargs)
         token = _JSON_BODY.set(kwargs.get("json") is not None and kwargs.get("data") is None)
         try:
             with client_wait(timeout, deferred=True) as wait:
@@ -180,6 +187,68 @@ def _with_session_auth(session: Any, url: Any, kwargs: dict[str, Any]) -> dict[s
     if "authorization" in given:
         raise ValueError("Cannot combine AUTHORIZATION header with AUTH argument or credentials encoded in URL")
     return {**kwargs, "auth": default}
+
+
+@dataclass(slots=True)
+class _Sink:
+    """Stands in for aiohttp's stream writer while a payload writes itself: what it collects are
+    the bytes aiohttp would put on the wire (boundary, part headers, file contents)."""
+
+    chunks: list[bytes] = field(default_factory=list)
+
+    async def write(self, chunk: bytes | bytearray | memoryview) -> None:
+        self.chunks.append(bytes(chunk))
+
+
+async def _with_form_encoded(session: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """``data=`` as the bytes aiohttp would send, when aiohttp would encode it as a form itself.
+
+    A multipart ``FormData`` reaches the cassette as an object the stub cannot read (its writer
+    is async, its files are open handles), so an upload could match no recording. Encoding it
+    here, once, with aiohttp's own writer, gives the cassette and the wire the same bytes: a
+    recording holds what the server got, and replay compares the upload's fields. A urlencoded
+    ``FormData`` goes the same way, so every ``FormData`` is read one way. A ``FormData`` can be
+    sent once, by aiohttp as by this; the Content-Type the caller or the session gives wins, as
+    it does in aiohttp.
+    """
+    form = _form_to_encode(kwargs.get("data"))
+    if form is None:
+        return kwargs
+    from multidict import CIMultiDict
+
+    payload = form()
+    sink = _Sink()
+    await payload.write(sink)
+    headers: CIMultiDict[str] = CIMultiDict(kwargs.get("headers") or {})
+    if "Content-Type" not in headers and "Content-Type" not in (getattr(session, "headers", None) or {}):
+        headers["Content-Type"] = payload.content_type
+    return {**kwargs, "data": b"".join(sink.chunks), "headers": headers}
+
+
+def _form_to_encode(data: Any) -> Any:
+    """The ``FormData`` aiohttp would build and encode for ``data``, or None when the body is not
+    one: a ``FormData`` itself, or a mapping or list of pairs aiohttp makes multipart (a file or
+    bytes among its values). Plain forms of text are left to ``interception._body_bytes``."""
+    if data is None or isinstance(data, (bytes, bytearray, str)):
+        return None
+    from aiohttp import FormData
+
+    if isinstance(data, FormData):
+        return data
+    pairs = form_fields(data)
+    if pairs is None or not any(isinstance(value, (io.IOBase, bytes, bytearray, memoryview)) for _, value in pairs):
+        return None
+    return FormData(data)  # multipart, as aiohttp would build it: a file or bytes makes a file part
+
+
+def form_fields(data: Any) -> list[tuple[Any, Any]] | None:
+    """``data=`` as (name, value) pairs when aiohttp would send it as a form (a mapping or a list
+    of pairs), else None."""
+    if isinstance(data, Mapping):
+        return list(data.items())
+    if isinstance(data, (list, tuple)) and data and all(isinstance(pair, tuple) and len(pair) == 2 for pair in data):
+        return list(data)
+    return None
 
 
 def _aiohttp_timeout(session: Any, given: Any) -> tuple[float | None, bool]:

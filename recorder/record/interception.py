@@ -9,19 +9,19 @@ with our own O(1) matching, while vcrpy does what it is good at: patching client
 urllib3 (and so requests) is the exception: it is answered at its connection pool
 (``record/pool.py``), which is several times cheaper per call than vcrpy's stubs and lets
 loopback traffic pass on real connections. ``client_layers`` adds what vcrpy's stubs do not
-pass on (the caller's timeout, aiohttp's ``json=``).
+pass on (the caller's timeout, aiohttp's ``json=``, the bytes of an aiohttp form).
 """
 from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from urllib.parse import urlencode
 from typing import TYPE_CHECKING, Any
 
 from recorder.cassette.headers import Headers
 from recorder.cassette.model import Body, Request, Response
-from recorder.record.client_layers import body_given_as_json, client_layers
+from recorder.record.client_layers import body_given_as_json, client_layers, form_fields
 from recorder.record.handler import CallHandler, Decision, NetworkBlocked, plain_response
 
 if TYPE_CHECKING:
@@ -69,8 +69,8 @@ def _body_bytes(vcr_request: VcrRequest, headers: Headers) -> bytes:
     """The bytes the client sends. aiohttp's stub hands over ``data=``/``json=`` before aiohttp
     encodes them, so they are encoded here the way aiohttp would: ``json=`` as JSON (the wrapper
     in client_layers tells which it was), a ``data=`` mapping or list of pairs as a form (nested:
-    JSON), a ``FormData`` by its own encoder. A multipart ``FormData`` is not read: encoding it
-    consumes it, and the request may still have to go out (a loopback call passed through)."""
+    JSON). A ``FormData``, or a mapping holding a file, never gets here unencoded: the wrapper
+    encodes it with aiohttp's own writer first (only it can await a multipart writer)."""
     body = vcr_request.body  # the object given (``body_bytes`` would join a list of pairs as bytes)
     if body is None:
         return b""
@@ -84,15 +84,8 @@ def _body_bytes(vcr_request: VcrRequest, headers: Headers) -> bytes:
     if hasattr(body, "read"):  # a file body: vcrpy keeps the bytes and hands out a fresh BytesIO
         data = body.read()
         return data.encode("utf-8") if isinstance(data, str) else bytes(data)
-    if _is_aiohttp_form(body):
-        if body.is_multipart:
-            return b""
-        encoded = body()  # urlencoded FormData encodes afresh on every call
-        headers.set("Content-Type", encoded.content_type)
-        return encoded.decode().encode("utf-8")
-    if isinstance(body, Mapping) or (isinstance(body, (list, tuple)) and body and all(
-            isinstance(f, tuple) and len(f) == 2 for f in body)):
-        pairs = list(body.items()) if isinstance(body, Mapping) else list(body)
+    pairs = form_fields(body)
+    if pairs is not None:
         if all(isinstance(v, (str, int, float)) for _, v in pairs):
             headers.set("Content-Type", "application/x-www-form-urlencoded")
             return urlencode(pairs).encode("ascii")
@@ -106,10 +99,6 @@ def _body_bytes(vcr_request: VcrRequest, headers: Headers) -> bytes:
     if hasattr(body, "__next__"):  # an iterator of chunks (vcrpy kept them as a list)
         return b"".join(c.encode("utf-8") if isinstance(c, str) else bytes(c) for c in body)
     return str(body).encode("utf-8")
-
-
-def _is_aiohttp_form(body: object) -> bool:
-    return type(body).__name__ == "FormData" and type(body).__module__.startswith("aiohttp")
 
 
 def to_vcr_response(response: Response) -> dict[str, Any]:
