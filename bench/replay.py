@@ -346,7 +346,7 @@ def main() -> int:
         # 4. where a replayed requests call's time goes ----------------------------------------
         # Interleaved, as in 3. The floor is requests and urllib3 alone, urlopen answered from a
         # dict; with and without requests' per-call environment lookup, which recorder skips for
-        # calls that cannot leave the process (recorder/record/requests_env.py) and vcrpy pays.
+        # calls that cannot leave the process (recorder/record/requests_offline.py) and vcrpy pays.
         untrusting = requests.Session()
         untrusting.trust_env = False
         keeping = KeepsEnvironment()

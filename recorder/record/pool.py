@@ -17,7 +17,7 @@ requests' adapter both end there):
 
 Sessions nest: the innermost active handler decides; ``urlopen`` is restored when the last ends.
 One layer up, requests' per-call environment lookup is skipped for calls that cannot leave the
-process (``requests_env``), on the same lifecycle.
+process (``requests_offline``), on the same lifecycle.
 """
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ from urllib3.util.timeout import Timeout
 
 from recorder.cassette.headers import Headers
 from recorder.cassette.model import Body, Request, Response
-from recorder.record import requests_env
+from recorder.record import requests_offline
 from recorder.record.delays import ResponseTimedOut, client_wait
 from recorder.record.handler import CallHandler, Decision, NetworkBlocked, plain_response
 
@@ -69,7 +69,7 @@ def intercept_pools(handler: CallHandler) -> Iterator[None]:
     with _lock:
         _handlers.append(handler)
         HTTPConnectionPool.urlopen = _urlopen  # type: ignore[method-assign]
-        requests_env.install(innermost)
+        requests_offline.install(innermost)
     try:
         yield
     finally:
@@ -78,7 +78,7 @@ def intercept_pools(handler: CallHandler) -> Iterator[None]:
             del _handlers[len(_handlers) - 1 - _handlers[::-1].index(handler)]
             if not _handlers:
                 HTTPConnectionPool.urlopen = _ORIGINAL  # type: ignore[method-assign]
-                requests_env.uninstall()
+                requests_offline.uninstall()
 
 
 def innermost() -> CallHandler | None:
