@@ -20,12 +20,14 @@ from standin import StandIn, json_reply
 import recorder
 from recorder.cassette import load_cassette
 from recorder.cassette.headers import Headers
-from recorder.cassette.model import Body, Request
+from recorder.cassette.model import Body, Cassette, Interaction, Request, Response
+from recorder.cassette.writer import write_cassette
 from recorder.providers import load_registry
 from recorder.record import NetworkBlocked
 from recorder.replay import CallAssertionError, DriftError, DriftReport, UnusedInteractionsWarning
 from recorder.replay.drift import closest, shown_uri
 from recorder.replay.matching import MatchOptions, MatchRules, request_key
+from recorder.secrets.scrub import scrub_cassette
 
 INTENT = "pi_3Mtw2bLkdIwHu7ix0Abc1234"
 SECRET = f"{INTENT}_secret_YrKJUKribcBjcG8HVhfZluoGH"
@@ -190,3 +192,42 @@ def test_the_blocked_host_message_masks_the_key_the_code_sent_in_the_query() -> 
             requests.get("https://api.sendgrid.com/v3/templates", params={"api_key": live})
     assert "GET https://api.sendgrid.com/v3/templates?api_key=<secret> goes to api.sendgrid.com" in str(caught.value)
     assert live not in str(caught.value)
+
+
+# -- a host no profile claims: recorded with the generic profile's scrubbing, replayed by it too ----
+SHOP_TOKEN = "https://auth.example-shop.test/oauth/token"
+LIVE_PASSWORD = "hunter2-Correct-Horse"
+
+
+@pytest.fixture
+def shop_login(tmp_path: Path) -> Path:
+    """A password grant to a host no built-in profile claims, scrubbed as recording scrubs it."""
+    request = Request("POST", SHOP_TOKEN, Headers([("Content-Type", ["application/x-www-form-urlencoded"])]),
+                      Body(f"grant_type=password&username=buyer%40example.com&password={LIVE_PASSWORD}".encode()))
+    response = Response(200, "OK", Headers([("Content-Type", ["application/json"])]),
+                        Body(b'{"access_token": "at_1f2e3d4c5b6a79880f1e2d3c", "token_type": "bearer"}'))
+    path = write_cassette(scrub_cassette(Cassette([Interaction(request, response)]), load_registry()),
+                          tmp_path / "shop" / "login.yaml")
+    assert LIVE_PASSWORD not in path.read_text()
+    return path
+
+
+def login(username: str = "buyer@example.com") -> requests.Response:
+    return requests.post(SHOP_TOKEN, data={"grant_type": "password", "username": username, "password": LIVE_PASSWORD})
+
+
+def test_an_unprofiled_host_s_scrubbed_password_replays_with_the_live_one(shop_login: Path) -> None:
+    with recorder.replay(shop_login) as session:
+        assert login().json()["token_type"] == "bearer"
+    assert [call.source for call in session.calls()] == ["cassette"]
+
+
+def test_an_unprofiled_host_s_drift_report_never_prints_the_live_password(shop_login: Path) -> None:
+    with pytest.raises(DriftError) as failure:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UnusedInteractionsWarning)
+            with recorder.replay(shop_login):
+                login("someone-else@example.com")
+    report = str(failure.value)
+    assert "body.username: recorded buyer@example.com, sent someone-else@example.com" in report
+    assert LIVE_PASSWORD not in report and LIVE_PASSWORD not in repr(failure.value.report)

@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 from recorder.cassette.headers import Headers
 from recorder.cassette.model import Body
 from recorder.errors import BadInput
-from recorder.providers import ProviderRegistry, build_registry
+from recorder.providers import GENERIC, ProviderRegistry, build_registry
 from recorder.replay.jsonpath import Operator, check, validate
 from recorder.replay.matching import MatchRules, body_data
 from recorder.replay.redact import shown_uri
@@ -105,9 +105,11 @@ class Call:
 
 @lru_cache(maxsize=64)
 def _printing_rules(provider: str | None) -> MatchRules:
-    """The built-in profile's secret rules for ``provider`` (a call records only the profile's name).
-    A project's own profile is not known here: its names that the generic list lacks show as sent."""
-    return MatchRules.for_provider(_builtin_registry().find(provider) if provider else None)
+    """The built-in profile's secret rules for ``provider`` (a call records only the profile's name),
+    the generic profile's for a host none claims. A project's own profile is not known here: its
+    names that the generic list lacks show as sent."""
+    registry = _builtin_registry()
+    return MatchRules.for_provider((registry.find(provider) if provider else None) or registry.find(GENERIC))
 
 
 @lru_cache(maxsize=1)

@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 
 from recorder.cassette import Interaction, Request, Response, load_cassette
 from recorder.errors import RecorderError
-from recorder.providers import Provider, ProviderRegistry, load_registry
+from recorder.providers import GENERIC, Provider, ProviderRegistry, load_registry
 from recorder.record.delays import hold
 from recorder.record.interception import Decision, NetworkBlocked, intercept
 from recorder.record.modes import RecordMode
@@ -238,7 +238,13 @@ class ReplaySession:
         return answer.response
 
     def _rules_for(self, provider: Provider | None) -> MatchRules:
-        """The provider's encoding and match options with the session's added (cached per provider)."""
+        """The provider's encoding and match options with the session's added (cached per provider).
+
+        A host no profile claims was scrubbed with the generic profile when recorded
+        (``recorder.secrets.scrub``), so it is keyed and masked by that profile here too: its
+        recorded ``password=<scrubbed>`` must meet the live password, which no report may print."""
+        if provider is None:
+            provider = self.registry.find(GENERIC)
         name = provider.name if provider is not None else None
         rules = self._rules_by_provider.get(name)
         if rules is None:
