@@ -169,7 +169,12 @@ def _own_recording(item: pytest.Item, settings: dict[str, Any]) -> ReplaySession
     own cassettes, one per provider it calls, as a test without marker records; mocks, strictness
     and the call log are the replay session's, as for a marker. In mode ``once`` its own cassettes
     that exist are replayed by the replay session itself (drift reports, unused interactions),
-    and only the other providers are recorded.
+    and only the other providers are recorded. The RecordSession still keeps those providers'
+    hosts (``RecordConfig.replayed_by_caller``): a call to one their cassette lacks, such as
+    ``files.stripe.com`` beside a cassette of ``api.stripe.com``, fails naming the cassette, as
+    mode ``once`` must, instead of going to the network. Hosts of no provider are blocked, as for
+    a marker's cassettes (``recording_session``): the fixture is a replay session, and only
+    loopback leaves it.
 
     recorder.replay cannot record into this layout (it tells a cassette's provider by the parent
     folder, here part of the test's path), so the RecordSession is built here and handed to the
@@ -181,9 +186,11 @@ def _own_recording(item: pytest.Item, settings: dict[str, Any]) -> ReplaySession
     replayed: tuple[Path, ...] = ()
     if record_config.mode is RECORD_MODES["once"]:
         replayed = own_cassettes(item)
-        skip = {path.parent.relative_to(own_folder(item.config)).parts[0] for path in replayed}
-        record_config = replace(record_config, providers=tuple(p for p in record_config.providers
-                                                               if p.name not in skip))
+        folder = own_folder(item.config)
+        by_provider = {path.parent.relative_to(folder).parts[0]: path for path in replayed}
+        record_config = replace(record_config, replayed_by_caller={
+            name: path for name, path in by_provider.items() if registry.find(name) is not None})
+    record_config = replace(record_config, block_network=True)
     match = MatchOptions(tuple(settings.get("ignore_fields", ())), tuple(settings.get("match_headers", ())),
                          bool(settings.get("allow_repeats", False)))
     mocks = tuple(find_mock_files(str(m), project.mocks) for m in as_list(settings.get("mocks", ())))

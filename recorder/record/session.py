@@ -25,6 +25,7 @@ from recorder.record.forward import Upstream, forward
 from recorder.record.interception import CallHandler, Decision, intercept
 from recorder.record.modes import RecordMode
 from recorder.replay.matching import MatchRules, ReplayIndex, request_key
+from recorder.replay.redact import shown_uri
 from recorder.secrets import scan_guard, scrub_interaction
 
 
@@ -51,12 +52,19 @@ class RecordConfig:
     #: worker): recorded as ``new`` whatever ``mode`` says, so that work is appended to, never
     #: dropped (``all``) or refused (``once``), and its calls are not "unused" by the next test.
     appending: frozenset[str] = frozenset()
+    #: Providers whose cassette exists and is replayed by the caller itself, by cassette (the pytest
+    #: plugin's replay session, mode ``once``, drift reports and all). This session neither loads
+    #: nor records them, yet keeps their hosts: a call the caller did not answer (another host of
+    #: the provider, ``files.stripe.com`` beside a cassette of ``api.stripe.com``) is refused here
+    #: naming that cassette. Left out of ``providers`` instead, such a call was nobody's and went
+    #: to the network unrecorded.
+    replayed_by_caller: dict[str, Path] = field(default_factory=dict)
 
     def mode_for(self, provider: Provider) -> RecordMode:
         return RecordMode.NEW if provider.name in self.appending else self.mode
 
     def cassette_path(self, provider: Provider) -> Path:
-        named = self.paths.get(provider.name)
+        named = self.replayed_by_caller.get(provider.name) or self.paths.get(provider.name)
         return named if named is not None else self.cassette_dir / provider.name / f"{self.name}.yaml"
 
     def target_for(self, provider: Provider) -> Upstream | None:
@@ -105,7 +113,7 @@ class RecordSession:
         same cassettes as its parent (see ``opened_state``)."""
         self.config = config
         self.registry = registry
-        self._selected = {p.name for p in config.providers}
+        self._selected = {p.name for p in config.providers} | set(config.replayed_by_caller)
         self._tracks: dict[str, _Track] = {}
         self._intercept = None
         self._inherited = inherited or {}
@@ -127,8 +135,11 @@ class RecordSession:
         """Load the cassettes and start intercepting. ``handler`` (default: this session) is who
         the clients' calls go to: a replay session in a record mode puts itself in front, to serve
         mock files and keep its call log, and hands provider calls on to ``answer``."""
-        for provider in self.config.providers:
-            self._tracks[provider.name] = self._open_track(provider)
+        tracked = {p.name: p for p in self.config.providers}
+        for name in self.config.replayed_by_caller:
+            tracked.setdefault(name, self.registry.get(name))
+        for name, provider in tracked.items():
+            self._tracks[name] = self._open_track(provider)
         self._intercept = intercept(handler or self)
         self._intercept.__enter__()
 
@@ -192,12 +203,16 @@ class RecordSession:
 
     def _track(self, provider: Provider, path: Path, existed: bool, stamp: tuple[int, int] | None) -> _Track:
         mode = self.config.mode_for(provider)
+        # The caller replays this cassette: loading it here too would report its calls unused twice,
+        # and recording beside the caller's copy would write the cassette without them.
+        by_caller = provider.name in self.config.replayed_by_caller
         loaded: list[Interaction] = []
-        if existed and mode.replays() and path.is_file():
+        if existed and mode.replays() and path.is_file() and not by_caller:
             loaded = load_cassette(path, registry=self.registry).interactions
         rules = MatchRules.for_provider(provider)  # as replay keys them: scrubbed secrets still match
         index = ReplayIndex.build(loaded, options=rules.options, rules_for=lambda _: rules)
-        return _Track(provider, path, mode, existed, mode.records(existed), loaded, index, stamp, rules)
+        recording = mode.records(existed) and not by_caller
+        return _Track(provider, path, mode, existed, recording, loaded, index, stamp, rules)
 
     def unplayed(self) -> list[tuple[Path, int, Interaction]]:
         """Interactions loaded to replay (mode ``new``, ``once``) that no call played: stale, as in
@@ -257,9 +272,9 @@ class RecordSession:
 
     def _unmatched_message(self, request: Request, track: _Track) -> str:
         why = {RecordMode.ONCE: "mode 'once' records only a cassette that does not exist yet; "
-                                "use --mode new to add calls",
+                                "use --mode new (pytest: --recorder-mode=new) to add calls",
                RecordMode.NONE: "mode 'none' never records"}.get(track.mode, "")
-        return f"{request.method} {request.uri} is not recorded in {track.path} ({why})"
+        return f"{request.method} {shown_uri(request.uri, track.rules)} is not recorded in {track.path} ({why})"
 
     # -- writing ---------------------------------------------------------------------------------
     def _write(self, track: _Track, pending: list[Interaction]) -> WrittenCassette:
