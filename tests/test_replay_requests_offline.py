@@ -9,7 +9,9 @@ still go where the environment and the adapter send them.
 """
 from __future__ import annotations
 
+import gc
 import warnings
+import weakref
 from typing import Any
 
 import pytest
@@ -92,3 +94,19 @@ def test_a_loopback_call_passing_through_still_goes_by_the_environment_s_proxy(
     assert answer.text == "via proxy"
     assert [got.path for got in proxy.received] == ["http://127.0.0.1:9/health"]
     assert [call.source for call in session.calls()] == ["network"]
+
+
+def test_a_finished_session_and_what_it_loaded_are_freed_without_the_garbage_collector() -> None:
+    """vcrpy's per-cassette stub classes live in reference cycles; a session they kept alive held
+    every loaded interaction until a full collection, whose cost then fell on the next test."""
+    gc.collect()
+    gc.disable()
+    try:
+        with recorder.replay(AUTHORIZE) as session:
+            with requests.Session() as client:
+                client.post("https://api.stripe.com/v1/payment_intents", data=FORM)
+        gone = weakref.ref(session)
+        del session
+        assert gone() is None
+    finally:
+        gc.enable()
