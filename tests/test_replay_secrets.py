@@ -82,6 +82,30 @@ def test_a_drift_report_names_the_difference_but_never_the_live_secret(cassette:
     assert SECRET not in report and "YrKJUKribcBjcG8HVhfZluoGH" not in report
 
 
+def test_a_failing_body_assertion_quotes_a_secret_field_masked(cassette: Path) -> None:
+    with recorder.replay(cassette, strict=True) as session:
+        confirm()
+        retrieve()
+    with pytest.raises(CallAssertionError) as caught:
+        session.assert_body("$.client_secret", "eq", "pi_other", provider="stripe", method="POST")
+    message = str(caught.value)
+    assert "found '<secret>'" in message and SECRET not in message
+    with pytest.raises(CallAssertionError) as whole:  # the whole body quoted: its secret still masked
+        session.assert_body("$", "contains", "nothing like this", provider="stripe", method="POST")
+    assert "payment_method" in str(whole.value) and SECRET not in str(whole.value)
+
+
+def test_a_call_s_repr_is_its_masked_one_liner(cassette: Path) -> None:
+    """pytest prints the repr of a call in a failed plain ``assert``: the live key must not be in it."""
+    with recorder.replay(cassette, strict=True) as session:
+        confirm()
+        retrieve()
+    shown = repr(session.calls())
+    assert shown == (f"[<Call POST {CONFIRM} -> 200 (cassette confirm.yaml #0)>, "
+                     f"<Call GET {RETRIEVE}?client_secret=<secret> -> 200 (cassette confirm.yaml #1)>]")
+    assert "pk_test_51Hq2bTLqP9cV3xYzAbCdEfGh" not in shown
+
+
 def test_the_secret_still_has_to_be_there(cassette: Path) -> None:
     """Only the value is masked: a request that stops sending client_secret is a difference."""
     with pytest.raises(DriftError, match=r"body\.client_secret: missing"):

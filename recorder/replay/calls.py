@@ -29,7 +29,7 @@ from recorder.cassette.model import Body
 from recorder.errors import BadInput
 from recorder.providers import GENERIC, ProviderRegistry, build_registry
 from recorder.replay.jsonpath import Operator, check, validate
-from recorder.replay.matching import MatchRules, body_data
+from recorder.replay.matching import SECRET, MatchRules, body_data
 from recorder.replay.redact import shown_uri
 
 Source = Literal["cassette", "mock", "network"]
@@ -101,6 +101,20 @@ class Call:
         """One line: what was asked, what came back, and which recording or mock answered."""
         answered = self.source if not self.origin else f"{self.source} {_short_origin(self.origin)}"
         return f"{self.method} {self.shown_url} -> {self.status} ({answered})"
+
+    def __repr__(self) -> str:
+        """The one line, not the fields: pytest prints a call's repr when a plain ``assert`` on it
+        fails, and the fields hold the live ``Authorization`` header and body secrets."""
+        return f"<Call {self}>"
+
+    def masked(self, text: str, part: Part) -> str:
+        """``text`` (a message about this call's ``part`` body) with the values of the body's
+        credential fields (``client_secret``, ``password``: the provider's and the generic
+        profile's) masked, wherever the message quotes them."""
+        values = _secret_values(self.body_data(part), _printing_rules(self.provider).secret_fields)
+        for value in sorted(values, key=len, reverse=True):
+            text = text.replace(value, SECRET)
+        return text
 
 
 @lru_cache(maxsize=64)
@@ -233,8 +247,8 @@ class CallLog:
         if failures:
             self._fail(f"{json_path} {_claim(name, value)} does not hold in the {part} body of "
                        f"{len(failures)} of {len(found)} call(s) matching {_describe(filters)}:\n"
-                       + "\n".join(f"  call {i} ({call.method} {call.shown_url} -> {call.status}): {reason}"
-                                   for i, call, reason in failures))
+                       + "\n".join(f"  call {i} ({call.method} {call.shown_url} -> {call.status}): "
+                                   f"{call.masked(reason, part)}" for i, call, reason in failures))
 
     def _fail(self, message: str) -> NoReturn:
         raise CallAssertionError(f"{message}\n{self._listing()}")
@@ -268,6 +282,25 @@ def _check_filters(filters: dict[str, Any]) -> None:
     status = filters.get("status")
     if status is not None and (isinstance(status, bool) or not isinstance(status, int)):
         raise BadInput(None, f"status={status!r}: a response status is a number, such as 201")
+
+
+def _secret_values(data: Any, fields: frozenset[str]) -> set[str]:
+    """The values (as text, 4 characters or more: shorter ones mean nothing and would mask
+    everything) of credential fields anywhere in ``data``."""
+    found: set[str] = set()
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            for key, value in item.items():
+                if isinstance(key, str) and key.lower() in fields and isinstance(value, (str, int, float)):
+                    if len(text := str(value)) >= 4:
+                        found.add(text)
+                else:
+                    stack.append(value)
+        elif isinstance(item, list):
+            stack.extend(item)
+    return found
 
 
 def _claim(operator: Operator, value: Any) -> str:
