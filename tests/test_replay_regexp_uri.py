@@ -37,7 +37,24 @@ def test_a_changed_body_is_a_drift_report_on_the_regexp_recording() -> None:
     with pytest.raises(DriftError) as caught, recorder.replay(SEND_SMS):
         send("AC" + "1" * 32, body="your order shipped")
     [candidate] = caught.value.report.candidates
-    assert "body.Body: recorded notification, sent your order shipped" in [str(d) for d in candidate.differences]
+    assert [str(d) for d in candidate.differences] == ["body.Body: recorded notification, sent your order shipped"]
+
+
+PURCHASE = CORPUS / "cassettes/twilio/TwilioDevEd__call-tracking-rails__purchase-phone-number.yml"
+
+
+def test_a_regexp_that_cannot_match_the_url_sent_is_named_as_the_difference() -> None:
+    """Given the call-tracking recording, whose hand-written regexp left ``?`` unescaped
+    (``Applications\\.json?FriendlyName=...``: it can never match a query), when the app asks
+    for the application by name, then the report blames the regexp, not a path that matches."""
+    account = "AC" + "0" * 32
+    with pytest.raises(DriftError) as caught, recorder.replay(PURCHASE):
+        Client(account, "token").applications.list(friendly_name="Call tracking app")
+    first = caught.value.report.candidates[0]
+    assert [d.path for d in first.differences] == ["uri"]
+    assert str(first.differences[0]).endswith(
+        f"sent https://api.twilio.com/2010-04-01/Accounts/{account}/Applications.json?FriendlyName=Call+tracking+app"
+        " (a Ruby VCR regexp that does not match the URL sent)")
 
 
 def test_ruby_spellings_compile_and_a_plain_uri_is_no_pattern() -> None:

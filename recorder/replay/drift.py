@@ -7,7 +7,7 @@ recorder.replay.fielddiff; this module ranks the recordings and words the report
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import zip_longest
 from urllib.parse import urlsplit
 
@@ -15,7 +15,7 @@ from recorder.cassette.model import Interaction, Request
 from recorder.errors import RecorderError
 from recorder.replay.fielddiff import (MISSING, NOT_RECORDED, FieldDiff, RequestView, differences,
                                        key_differences, request_view, show)
-from recorder.replay.matching import MatchKey, MatchRules, NormalisedUrl
+from recorder.replay.matching import MatchKey, MatchRules, NormalisedUrl, regexp_covers
 from recorder.replay.mocks import Mock
 from recorder.replay.redact import secret_headers, shown_uri
 
@@ -125,8 +125,14 @@ def closest(request: Request, key: MatchKey, pool: Sequence[tuple[str, int, Inte
             continue
         recorded_request = interaction.request
         recorded = request_view(recorded_request, rules)
-        diffs = (differences(recorded, sent, rules, credentials)
-                 or key_differences(recorded_key, key, credentials))
+        covers = regexp_covers(recorded_request.uri, key)
+        if covers is not None:  # a Ruby VCR regexp judges path and query as one: not part by part
+            recorded = replace(recorded, path=sent.path, query=sent.query)
+        diffs = differences(recorded, sent, rules, credentials)
+        if covers is False:
+            diffs = (FieldDiff("uri", recorded_request.uri, shown_uri(request.uri, rules),
+                               note="a Ruby VCR regexp that does not match the URL sent"), *diffs)
+        diffs = diffs or key_differences(recorded_key, key, credentials)
         scored.append((_distance(recorded, sent, diffs), position,
                        Candidate(source, index, recorded_request.method, shown_uri(recorded_request.uri, rules),
                                  diffs)))

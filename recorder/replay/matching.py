@@ -176,6 +176,13 @@ def _fold_indices(key: str) -> str:
     return "".join(out)
 
 
+def regexp_covers(uri: str, key: MatchKey) -> bool | None:
+    """For a Ruby VCR regexp ``uri``: whether it answers the URL of ``key``, as the index judges
+    it; None when ``uri`` is a plain URI (a drift report compares those part by part)."""
+    pattern = uri_pattern(uri)
+    return None if pattern is None else pattern.match(_url_of(key)) is not None
+
+
 def _url_of(key: MatchKey) -> str:
     """The URL a key was made from, spelled as a client sends it (a regexp URI is matched against it)."""
     method, scheme, host, path, query, *_ = key
