@@ -32,10 +32,13 @@ Several tests may share a marker cassette. Each cassette is judged on its own: o
 already wrote (an earlier test sharing it, another xdist worker) is appended to, as in mode
 ``new``, whichever the mode and whatever the marker's other cassettes are; "this run" is told
 by the file's modification time against the run's start (the xdist controller's, for every
-worker), and the lock and re-read in ``RecordSession`` keep parallel writers' calls.
+worker), and the lock and re-read in ``RecordSession`` keep parallel writers' calls. Its unused
+interactions are judged across the tests sharing it, at the end of the run
+(``recorder.plugin.shared``): with ``strict``, one no test played fails the run, not a test.
 """
 from __future__ import annotations
 
+import warnings
 from collections.abc import Generator, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -48,6 +51,7 @@ from recorder.plugin.naming import cassette_name, collisions
 from recorder.plugin.settings import (MODES, RECORDING, MarkerError, Run, as_list, load_project, own_cassettes,
                                       own_folder, project_of, replay_arguments, run_of, set_run, start_clock,
                                       target_args, target_urls)
+from recorder.plugin.shared import Verdict
 from recorder.plugin.stats import Stats
 from recorder.providers import GENERIC
 from recorder.record.autostart import RecordSpec, take_over, write_report
@@ -56,10 +60,11 @@ from recorder.replay.api import replay_in
 from recorder.replay.matching import MatchOptions
 from recorder.replay.mocks import find_mock_files
 from recorder.replay.recording import RECORD_MODES
-from recorder.replay.session import ReplayConfig, ReplaySession
+from recorder.replay.session import ReplayConfig, ReplaySession, UnusedInteractions, UnusedInteractionsWarning
 
 _STATS_KEY = pytest.StashKey[Stats]()
 _CLASH_KEY = pytest.StashKey[dict[str, str]]()
+_VERDICTS_KEY = pytest.StashKey[list[Verdict]]()
 _STARTED = "recorder_started_ns"  # xdist workerinput key: the controller's start time
 _OUTER_MODES = {"none": "replay"}  # `recorder record --mode none` never records: marked tests just replay
 
@@ -113,6 +118,26 @@ def pytest_configure_node(node: Any) -> None:
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Tests that would share a default cassette: found once, failed at setup if they use it."""
     session.config.stash[_CLASH_KEY] = collisions(session.items)
+
+
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> Generator[None, None, None]:
+    """Before ``-k``/``-m`` deselect anything: the marker cassettes several tests name. A run of a
+    subset then leaves them unjudged rather than calling the absent tests' interactions unused."""
+    config.stash[_STATS_KEY].shared.find((item.nodeid, _named_cassettes(item)) for item in items)
+    yield
+
+
+def _named_cassettes(item: pytest.Item) -> tuple[Path, ...]:
+    """The cassettes a test's marker names, as its session will load them; none for a test that
+    names none (its default cassettes are its own) or whose marker is bad (it fails at setup)."""
+    marker = item.get_closest_marker("recorder")
+    if marker is None or not marker.args:
+        return ()
+    try:
+        return tuple(Path(p) for p in replay_arguments(item).get("cassettes") or ())
+    except BadInput:
+        return ()
 
 
 def _spec_for_mode(config: pytest.Config, mode: str, targets: Sequence[str], outer: RecordSpec | None) -> RecordSpec:
@@ -222,6 +247,9 @@ def _open(item: pytest.Item) -> Any:
             raise BadInput(None, clash)
         return _own_recording(item, settings)
     project, registry = project_of(item.config)
+    marker = item.get_closest_marker("recorder")
+    if marker is not None and marker.args:  # only a marker's cassettes are shared; default ones are the test's own
+        settings["shared"] = item.config.stash[_STATS_KEY].shared.of(settings["cassettes"])
     return replay_in(project, registry, **settings)
 
 
@@ -251,19 +279,26 @@ def _recorder_replay(request: pytest.FixtureRequest) -> Iterator[Any]:
         yield RecordingOff()
         context.__exit__(None, None, None)
         return
+    session.warn_at = _location(item)
     yield session
     # Close with the test's own exception, so a miss the test already failed on is not raised twice.
     excinfo = getattr(item, "_recorder_excinfo", None)
     failure = (excinfo.type, excinfo.value, excinfo.tb) if excinfo is not None else (None, None, None)
     errors: list[str] = []
+    passed = getattr(item, "_recorder_ran", False) and excinfo is None  # so it made all its calls
     try:
         context.__exit__(*failure)
-    except (SecretLeak, BadInput) as exc:  # nothing written: `recorder record` must say so too
-        errors.append(str(exc))
+    except BaseException as exc:
+        passed = passed and isinstance(exc, UnusedInteractions)  # in its own cassettes: shared ones are apart
+        if isinstance(exc, (SecretLeak, BadInput)):  # nothing written: `recorder record` must say so too
+            errors.append(str(exc))
         raise
     finally:
-        config.stash[_STATS_KEY].add(session.played_cassettes, [w.path for w in session.written],
-                                     len(session.failures), len(session.unused))
+        stats = config.stash[_STATS_KEY]
+        stats.add(session.played_cassettes, [w.path for w in session.written], len(session.failures),
+                  len(session.unused))
+        if passed and not session.failures:
+            stats.shared.note(item.nodeid, session.config.shared, session.shared_unused, session.config.strict)
         if session.written or errors:
             write_report(run_of(config).outer, session.written, errors)
 
@@ -281,12 +316,32 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     yield
     if call.when == "call":
         item._recorder_excinfo = call.excinfo  # type: ignore[attr-defined]
+        item._recorder_ran = True  # type: ignore[attr-defined]  # not failed in another fixture's setup
+
+
+def _location(item: pytest.Item) -> tuple[str, int] | None:
+    """Where an unused-interactions warning points: the test's definition (its first decorator line,
+    as pytest reports it), since only pytest's frames and this fixture are on the stack at close."""
+    path, line, _ = item.reportinfo()
+    return (str(path), line + 1) if line is not None else None
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
+    """A worker hands its numbers to the controller; the controller (or a run without xdist), which
+    has every test's, judges the shared cassettes: strict makes the run fail, else a warning."""
+    stats = session.config.stash[_STATS_KEY]
     workeroutput = getattr(session.config, "workeroutput", None)
-    if workeroutput is not None:  # an xdist worker: hand the numbers to the controller
-        workeroutput["recorder"] = session.config.stash[_STATS_KEY].as_dict()
+    if workeroutput is not None:
+        workeroutput["recorder"] = stats.as_dict()
+        return
+    session.config.stash[_VERDICTS_KEY] = verdicts = stats.shared.verdicts()
+    for verdict in verdicts:
+        stats.unused += len(verdict.unused)
+        if verdict.unused and verdict.strict:
+            if session.exitstatus == pytest.ExitCode.OK:
+                session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        elif verdict.unused:  # shown in pytest's warnings summary, pointing at the cassette
+            warnings.warn_explicit(verdict.message(), UnusedInteractionsWarning, verdict.cassette, 1)
 
 
 @pytest.hookimpl(optionalhook=True)  # an xdist hook: without xdist installed pluggy must not reject it
@@ -303,3 +358,8 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         return
     terminalreporter.write_sep("-", "recorder")
     terminalreporter.write_line(line)
+    for verdict in config.stash.get(_VERDICTS_KEY, []):
+        failed = verdict.strict and bool(verdict.unused)
+        if verdict.unused or not verdict.judged:
+            prefix = "recorder: UnusedInteractions (strict): " if failed else "recorder: "
+            terminalreporter.write_line(prefix + verdict.message(), red=failed)

@@ -17,6 +17,8 @@ always keyed by the same rules.
 """
 from __future__ import annotations
 
+import os
+import sys
 import warnings
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -56,6 +58,10 @@ class ReplayConfig:
     targets: tuple[str, ...] = ()     # record modes: where provider calls really go ("URL", "stripe=URL")
     cassette_dir: Path = Path("cassettes")
     appending: tuple[Path, ...] = ()  # record modes: cassettes this run already wrote, recorded as "new"
+    # Cassettes other sessions play too (tests sharing a marker cassette): their unplayed
+    # interactions are only this session's share, kept in ``shared_unused`` for the caller to judge
+    # across all of them, never warned about or failed here.
+    shared: tuple[Path, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +123,10 @@ class ReplaySession:
         self._intercept = None
         self._offline: dict[str, bool] = {}  # netloc -> stays_offline
         self.unused: list[Unused] = []
+        self.shared_unused: list[Unused] = []  # unplayed here, in ``config.shared`` cassettes
+        # Where the unused-interactions warning points: (file, line). None: the first frame outside
+        # recorder, i.e. the user's ``with``; the pytest plugin sets the test's own definition.
+        self.warn_at: tuple[str, int] | None = None
         # SDKs wrap transport errors (stripe -> APIConnectionError, easypost -> HttpError) and apps
         # catch those: a miss must still fail the test, so it is kept and raised again at exit.
         self.failures: list[RecorderError] = []
@@ -137,19 +147,18 @@ class ReplaySession:
             assert self._intercept is not None
             self._intercept.__exit__(exc_type, exc, tb)
             self._intercept = None
-        self.unused = [Unused(*self._sources[i], self._interactions[i].request.method,
-                              self._interactions[i].request.uri) for i in self._index.unplayed()]
+        unplayed = [Unused(*self._sources[i], self._interactions[i].request.method,
+                           self._interactions[i].request.uri) for i in self._index.unplayed()]
         if self._recording is not None:
-            self.unused += [Unused(str(path), position, i.request.method, i.request.uri)
-                            for path, position, i in self._recording.unplayed()]
+            unplayed += [Unused(str(path), position, i.request.method, i.request.uri)
+                         for path, position, i in self._recording.unplayed()]
+        shared = {str(p) for p in self.config.shared}
+        self.unused = [u for u in unplayed if u.source not in shared]
+        self.shared_unused = [u for u in unplayed if u.source in shared]
         if self.failures and not _already_raised(exc, self.failures):
             raise self.failures[0]
         if self.unused and exc_type is None:
-            message = (f"{len(self.unused)} recorded interaction(s) never played:\n"
-                       + "\n".join(f"  {u}" for u in self.unused))
-            if self.config.strict:
-                raise UnusedInteractions(message)
-            warnings.warn(message, UnusedInteractionsWarning, stacklevel=2)
+            report_unused(self.unused, self.config.strict, self.warn_at)
 
     # -- CallHandler -----------------------------------------------------------------------------
     def decide(self, request: Request) -> Decision:
@@ -289,6 +298,33 @@ class ReplaySession:
 
     def assert_body(self, json_path: str, operator: str = "eq", value: object = None, **kwargs: object) -> None:
         self.log.assert_body(json_path, operator, value, **kwargs)  # type: ignore[arg-type]
+
+
+def report_unused(unused: Sequence[Unused], strict: bool, where: tuple[str, int] | None = None) -> None:
+    """Fail (strict) or warn about recorded interactions nobody played. The warning points at
+    ``where`` if given, else at the first caller outside recorder (the user's ``with`` line, not
+    recorder's own ``__exit__`` frames, however many of them sit in between)."""
+    message = f"{len(unused)} recorded interaction(s) never played:\n" + "\n".join(f"  {u}" for u in unused)
+    if strict:
+        raise UnusedInteractions(message)
+    if where is not None:
+        warnings.warn_explicit(message, UnusedInteractionsWarning, where[0], where[1])
+    else:
+        warnings.warn(message, UnusedInteractionsWarning, stacklevel=_outside_recorder())
+
+
+def _outside_recorder() -> int:
+    """``stacklevel`` of the nearest frame whose code is not in the recorder package, as counted
+    from ``report_unused``'s caller's call to ``warnings.warn``."""
+    frame = sys._getframe(1)  # report_unused
+    level = 1
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+        frame = frame.f_back
+        level += 1
+    return level
+
+
+_PACKAGE = str(Path(__file__).parent.parent) + os.sep
 
 
 def _path(request: Request) -> str:
