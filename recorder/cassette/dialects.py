@@ -134,9 +134,9 @@ def _interaction(reader: _Reader, index: int, item: Any, trusted: bool) -> Inter
         response_raw = _encoded_body(reader, index, resp.get("body"), "response", place)
 
     request = Request(method.upper(), str(uri), request_headers,
-                      Body(request_raw, request_headers.get("Content-Encoding")))
+                      Body.of(request_raw, request_headers.get("Content-Encoding")))
     response = Response(status, reason, response_headers,
-                        Body(response_raw, response_headers.get("Content-Encoding")))
+                        Body.of(response_raw, response_headers.get("Content-Encoding")))
     recorded_at = item.get("recorded_at")
     interaction = Interaction(request, response, None if recorded_at is None else str(recorded_at))
     _annotate(reader, index, interaction, item, uri)

@@ -29,6 +29,18 @@ class Body:
         self._json: object = _MISSING
 
     @classmethod
+    def of(cls, raw: bytes, content_encoding: str | None = None) -> Body:
+        """A Body for ``raw``; every empty, unencoded one is the same shared instance.
+
+        Nothing mutates a Body once built (its caches are the same for every empty body). A
+        GET-heavy cassette, and the call log of a session, would otherwise hold one empty Body per
+        request, each an object the garbage collector tracks and walks in every full collection.
+        """
+        if not raw and not content_encoding:
+            return _EMPTY
+        return cls(raw, content_encoding)
+
+    @classmethod
     def from_text(cls, text: str | None) -> Body:
         return cls(text.encode("utf-8") if text else b"")
 
@@ -73,6 +85,9 @@ class Body:
                     value = None
             self._json = value
         return self._json
+
+
+_EMPTY = Body()
 
 
 def decompress(data: bytes, encoding: str | None) -> bytes:

@@ -151,7 +151,7 @@ def _urlopen(pool: HTTPConnectionPool, method: str, url: str, body: Any = None, 
     if assert_same_host and not pool.is_same_host(url):
         raise HostChangedError(pool, url, retries)
     call.body_pos = set_file_position(body, body_pos)  # as urllib3 does: a retry rewinds a file body
-    request.body = Body(_body_bytes(body))
+    request.body = Body.of(_body_bytes(body))
     try:
         with client_wait(lambda: _read_timeout(pool, timeout)):
             answer = handler.respond(request)
@@ -166,7 +166,7 @@ def _urlopen(pool: HTTPConnectionPool, method: str, url: str, body: Any = None, 
 def _pass(call: _Call, request: Request, handler: CallHandler) -> Any:
     """The real request on real connections; read once so the session can log it, then handed on."""
     if isinstance(call.body, (bytes, str)):
-        request.body = Body(_body_bytes(call.body))  # a stream is the server's to read, not ours
+        request.body = Body.of(_body_bytes(call.body))  # a stream is the server's to read, not ours
     live = call.original(preload_content=False, decode_content=False, release_conn=False)
     raw = live.read(decode_content=False)
     live.release_conn()

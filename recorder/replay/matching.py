@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -319,19 +318,19 @@ def interaction_key(interaction: Interaction, *, encoding_hint: str = "auto",
 
 
 @dataclass(slots=True)
-class _Slot:
-    pending: deque[int]
-    last: int
-    positions: list[int]  # every interaction with this key, for the report when all are played
-
-
-@dataclass(slots=True)
 class ReplayIndex:
-    """Recorded interactions by match key; ``take`` hands them out in recorded order."""
+    """Recorded interactions by match key; ``take`` hands them out in recorded order.
+
+    Per key: the positions recorded under it (a tuple) and how many were handed out (an int, set
+    on first use). No per-key list, deque or slot object: a loaded 3,000-interaction cassette
+    otherwise left ~9,000 containers the garbage collector tracks for the session's life, and
+    every full collection in the test process walks them.
+    """
 
     interactions: Sequence[Interaction]
     options: MatchOptions = field(default_factory=MatchOptions)
-    _slots: dict[MatchKey, _Slot] = field(default_factory=dict)
+    _positions: dict[MatchKey, tuple[int, ...]] = field(default_factory=dict)
+    _handed: dict[MatchKey, int] = field(default_factory=dict)  # how many of a key's positions were taken
     played: set[int] = field(default_factory=set)
     keys: list[MatchKey] = field(default_factory=list)  # per position: a drift report compares keys
     # Ruby VCR regexp URIs, by (method, host): (the regexp, the recording's key). Tried only after
@@ -346,6 +345,8 @@ class ReplayIndex:
         per-host rules); without it, ``options`` and the provider's ``encoding_hints`` apply."""
         index = cls(interactions, options)
         hints = encoding_hints or {}
+        positions = index._positions
+        repeated: dict[MatchKey, list[int]] = {}  # keys recorded more than once, gathered then frozen
         for position, interaction in enumerate(interactions):
             rules = (rules_for(interaction) if rules_for is not None
                      else MatchRules(hints.get(interaction.provider or "", "auto"), options))
@@ -354,41 +355,44 @@ class ReplayIndex:
             pattern = uri_pattern(interaction.request.uri)
             if pattern is not None:
                 index._patterns.setdefault((key[0], key[2]), []).append((pattern, key))
-            slot = index._slots.get(key)
-            if slot is None:
-                index._slots[key] = _Slot(deque([position]), position, [position])
-            else:
-                slot.pending.append(position)
-                slot.last = position
-                slot.positions.append(position)
+            first = positions.setdefault(key, (position,))
+            if first[0] != position:
+                repeated.setdefault(key, list(first)).append(position)
+        for key, several in repeated.items():
+            positions[key] = tuple(several)
         return index
 
     def take(self, key: MatchKey) -> int | None:
         """Position of the next unplayed interaction for ``key`` (or the last, if repeats are allowed)."""
-        slot = self._slot(key)
-        if slot is None:
+        key = self._known(key)
+        if key is None:
             return None
-        if slot.pending:
-            position = slot.pending.popleft()
+        positions = self._positions[key]
+        handed = self._handed.get(key, 0)
+        if handed < len(positions):
+            self._handed[key] = handed + 1
+            position = positions[handed]
             self.played.add(position)
             return position
-        return slot.last if self.options.allow_repeats else None
+        return positions[-1] if self.options.allow_repeats else None
 
     def recorded(self, key: MatchKey) -> tuple[int, ...]:
         """Every position recorded under ``key``: after a miss, the ones already played."""
-        slot = self._slot(key)
-        return tuple(slot.positions) if slot is not None else ()
+        key = self._known(key)
+        return self._positions[key] if key is not None else ()
 
-    def _slot(self, key: MatchKey) -> _Slot | None:
-        slot = self._slots.get(key)
-        if slot is not None or not self._patterns:
-            return slot
+    def _known(self, key: MatchKey) -> MatchKey | None:
+        """``key`` itself if recorded, else the key of a regexp recording that covers it."""
+        if key in self._positions:
+            return key
+        if not self._patterns:
+            return None
         url = None
         for pattern, recorded in self._patterns.get((key[0], key[2]), ()):
             if recorded[5:] == key[5:]:  # body and headers; path and query are the regexp's to judge
                 url = url or _url_of(key)
                 if pattern.match(url):
-                    return self._slots[recorded]
+                    return recorded
         return None
 
     def unplayed(self) -> list[int]:
