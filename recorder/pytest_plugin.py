@@ -250,6 +250,12 @@ def _open(item: pytest.Item) -> Any:
     marker = item.get_closest_marker("recorder")
     if marker is not None and marker.args:  # only a marker's cassettes are shared; default ones are the test's own
         settings["shared"] = item.config.stash[_STATS_KEY].shared.of(settings["cassettes"])
+    elif settings.get("cassettes") == ():  # its own, and none recorded yet
+        folder = own_folder(item.config)
+        shown = folder.relative_to(project.root) if folder.is_relative_to(project.root) else folder
+        settings["nothing_loaded"] = (f"this test has no cassette yet; its own would be "
+                                      f"{shown}/<provider>/{cassette_name(item)}.yaml: record it with "
+                                      f"--recorder-mode=once")
     return replay_in(project, registry, **settings)
 
 

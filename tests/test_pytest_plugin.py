@@ -82,3 +82,16 @@ def test_parallel_replay_under_xdist_adds_up_the_summary(project: Path) -> None:
     done = pytest_run(project, "-n", "2")
     assert "3 passed" in done.stdout and "1 failed" in done.stdout
     assert "replayed 4 test(s) from 3 cassette(s); misses: 1" in done.stdout
+
+
+def test_a_fixture_test_without_a_cassette_is_told_where_its_own_would_be_and_how_to_record_it(
+        project: Path) -> None:
+    (project / "test_suite.py").write_text(
+        "import requests\n\n"
+        "def test_not_recorded_yet(recorder):\n"
+        "    requests.get('https://api.stripe.com/v1/charges/ch_1')\n")
+    done = pytest_run(project)
+    assert "FAILED test_suite.py::test_not_recorded_yet" in done.stdout
+    assert ("which no cassette or mock covers (this test has no cassette yet; its own would be "
+            "cassettes/<provider>/test_suite/test_not_recorded_yet.yaml: record it with --recorder-mode=once)"
+            in done.stdout)

@@ -10,6 +10,7 @@ import contextlib
 import functools
 import inspect
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -89,12 +90,14 @@ def replay_in(project: ProjectConfig, registry: ProviderRegistry | None,
               cassettes: str | Path | Iterable[str | Path] = (), *, mocks: Iterable[str | Path] = (),
               mode: str = "replay", strict: bool = False, ignore_fields: Iterable[str] = (),
               match_headers: Iterable[str] = (), allow_repeats: bool = False, target: str | Iterable[str] = (),
-              appending: Iterable[Path] = (), shared: Iterable[Path] = ()) -> Replay:
+              appending: Iterable[Path] = (), shared: Iterable[Path] = (),
+              nothing_loaded: str | None = None) -> Replay:
     """``replay`` within a given project (its folders) and provider registry: the pytest plugin's
     entry, which reads both once from pytest's rootdir. ``appending``: in a record mode, the
     cassettes this run already wrote (another test sharing them): recorded as ``new``.
     ``shared``: cassettes other tests of the run play too, whose unplayed interactions the plugin
-    judges across those tests (``ReplaySession.shared_unused``) instead of at this session."""
+    judges across those tests (``ReplaySession.shared_unused``) instead of at this session.
+    ``nothing_loaded``: what a blocked call says when no cassette or mock was loaded."""
     if mode not in MODES:
         raise BadInput("mode", f"unknown replay mode {mode!r} ({', '.join(MODES)})")
     if mode == "off":
@@ -113,4 +116,6 @@ def replay_in(project: ProjectConfig, registry: ProviderRegistry | None,
                           match=MatchOptions(tuple(ignore_fields), tuple(match_headers), allow_repeats),
                           record=record, targets=(target,) if isinstance(target, str) else tuple(target),
                           cassette_dir=project.cassettes, appending=tuple(appending), shared=tuple(shared))
+    if nothing_loaded:
+        config = replace(config, nothing_loaded=nothing_loaded)
     return Replay(config, mode, registry)

@@ -62,6 +62,9 @@ class ReplayConfig:
     # interactions are only this session's share, kept in ``shared_unused`` for the caller to judge
     # across all of them, never warned about or failed here.
     shared: tuple[Path, ...] = ()
+    # What a blocked call says when the session loaded nothing at all: the pytest plugin names the
+    # test's own cassette that is not recorded yet, and how to record it.
+    nothing_loaded: str = "no cassettes or mocks loaded"
 
 
 @dataclass(frozen=True, slots=True)
@@ -284,7 +287,7 @@ class ReplaySession:
         return tuple(str(p) for p in self.config.cassettes) + tuple(str(p) for p in self.config.mocks)
 
     def _searched(self) -> str:
-        return ", ".join(self._searched_list()) or "no cassettes or mocks loaded"
+        return ", ".join(self._searched_list()) or self.config.nothing_loaded
 
     # -- call assertions (delegated, so tests read session.assert_called(...)) --------------------
     def calls(self, **filters: object) -> list[Call]:
