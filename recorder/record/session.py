@@ -22,6 +22,7 @@ from recorder.cassette import Cassette, Interaction, Request, Response, load_cas
 from recorder.errors import RecorderError
 from recorder.providers import Provider, ProviderRegistry
 from recorder.record.forward import Upstream, forward
+from recorder.record.handler import NetworkBlocked
 from recorder.record.interception import CallHandler, Decision, intercept
 from recorder.record.modes import RecordMode
 from recorder.replay.matching import MatchRules, ReplayIndex, request_key
@@ -33,8 +34,13 @@ from recorder.secrets import scan_guard, scrub_interaction
 OpenedState = dict[str, tuple[bool, list[int] | None]]
 
 
-class UnmatchedRequest(RecorderError):
-    """A provider request the cassette does not hold, in a mode that may not record it."""
+class UnmatchedRequest(NetworkBlocked):
+    """A provider request the cassette does not hold, in a mode that may not record it.
+
+    A kind of ``NetworkBlocked``: the call may not leave the machine. Mode ``once`` refuses a call
+    its existing cassette lacks on two paths (the replay session blocking a host no cassette
+    covers, or this session refusing one of a replayed provider's hosts), and a test catching the
+    refusal must not need to know which path its call took."""
 
 
 @dataclass(frozen=True, slots=True)
