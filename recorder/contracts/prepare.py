@@ -19,6 +19,8 @@ from typing import Any
 
 from recorder.atomic import atomic_write
 from recorder.contracts.schema import close_components, strict_form, to_json_schema
+from recorder.contracts.slicing import resolve_pointer
+from recorder.errors import BadInput
 from recorder.contracts.source import SpecDocument, parse_spec_bytes, read_source
 
 PREPARED_FORMAT = 4          # bump when the prepared layout or the schema conversion changes
@@ -197,18 +199,13 @@ def _server_urls(servers: Any) -> list[str]:
 
 
 def _pointer(doc: Any, ref: str) -> Any:
+    """The node ``ref`` points at in ``doc``; None when it dangles or is not a local ``#/`` pointer."""
     if not ref.startswith("#/"):
         return None  # external refs: not followed (no network, no surprise file reads)
-    node = doc
-    for token in ref[2:].split("/"):
-        token = token.replace("~1", "/").replace("~0", "~")
-        if isinstance(node, dict) and token in node:
-            node = node[token]
-        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
-            node = node[int(token)]
-        else:
-            return None
-    return node
+    try:
+        return resolve_pointer(doc, ref)
+    except BadInput:
+        return None
 
 
 def prepare(doc: SpecDocument) -> PreparedSpec:

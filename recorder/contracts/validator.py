@@ -27,6 +27,8 @@ import jsonschema_rs
 from recorder.contracts.coerce import json_type
 from recorder.contracts.descend import Bail, Node, Plan, pointer_token, walk
 from recorder.contracts.reach import STALE_COMMENT
+from recorder.contracts.slicing import resolve_pointer
+from recorder.errors import BadInput
 
 _KIND_RULES = {
     "Required": "required", "Type": "type", "Enum": "enum", "Constant": "enum", "Format": "format",
@@ -176,14 +178,12 @@ def _dangling_ref(root: dict[str, Any]) -> tuple[tuple[str | int, ...], str] | N
 def _resolves(root: dict[str, Any], ref: str) -> bool:
     if not ref.startswith("#"):
         return False  # external documents are never fetched
-    node: Any = root
-    for token in [t.replace("~1", "/").replace("~0", "~") for t in ref[1:].split("/")[1:]]:
-        if isinstance(node, dict) and token in node:
-            node = node[token]
-        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
-            node = node[int(token)]
-        else:
-            return False
+    if not ref.startswith("#/"):
+        return True  # the document itself, or an anchor: jsonschema-rs's to resolve
+    try:
+        resolve_pointer(root, ref)
+    except BadInput:
+        return False
     return True
 
 
