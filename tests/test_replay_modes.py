@@ -13,6 +13,7 @@ import httpx
 import pytest
 import requests
 import yaml
+from reference_mocks import TWILIO_MOCK
 from standin import StandIn, json_reply
 
 import recorder
@@ -23,14 +24,6 @@ from recorder.replay import DriftError, UnusedInteractions, UnusedInteractionsWa
 URL = "https://api.stripe.com/v1/charges"
 KEY = "sk_test_" + "Q" * 24
 CHARGE = {"id": "ch_1", "object": "charge", "currency": "usd", "status": "succeeded"}
-TWILIO_MOCK = """type: MOCK
-name: mock-twilio
-mockTarget: api.twilio.com
-mockPath: /2010-04-01/Accounts/*/Messages.json
-mockResponseStatus: 201
-mockResponseBody:
-  sid: SM_test_456
-"""
 
 
 @pytest.fixture
